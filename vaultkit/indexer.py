@@ -1,0 +1,248 @@
+"""Bringing the store up to date with the vault: scan -> read -> parse -> resolve -> store.
+
+A refresh stats every file once; only files whose size or mtime changed are read, and of those
+only the ones whose content hash changed are parsed. Links are then (re)resolved only where a
+change can matter: the links of changed notes, and links elsewhere whose target name is the name of
+a file that appeared or disappeared (plus alias names when aliases resolve). The whole refresh is
+one store transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from .errors import UnreadableFileError
+from .files import FileEntry, read_text, scan_vault
+from .model import FileError, IndexReport, Link, Note
+from .parse import parse_note
+from .resolve import LinkResolver, check_subpath, link_keys
+from .store import FileRow, Store
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while notes are read and parsed."""
+
+_CONTEXT_CHARS = 300
+_PARALLEL_MIN = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    path: str
+    hash: str | None
+    encoding: str | None
+    note: Note | None
+    contexts: tuple[str, ...]
+    error: str | None
+
+
+def content_hash(text: str) -> str:
+    """The content hash stored for a note (of its decoded, newline-normalised text)."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _load(job: tuple[str, str, str | None]) -> _Loaded:
+    """Read, hash and (when the hash changed) parse one note. Runs in worker processes too."""
+    abspath, path, old_hash = job
+    try:
+        decoded = read_text(abspath, path)
+    except UnreadableFileError as exc:
+        return _Loaded(path, None, None, None, (), exc.reason)
+    digest = content_hash(decoded.text)
+    if digest == old_hash:
+        return _Loaded(path, digest, decoded.encoding, None, (), None)
+    note = parse_note(decoded.text, path)
+    return _Loaded(path, digest, decoded.encoding, note, tuple(link_context(note.links, decoded.text)), None)
+
+
+def _load_all(jobs: list[tuple[str, str, str | None]]) -> Iterator[_Loaded]:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < _PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(_load, jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_load, jobs, chunksize=16)
+
+
+def lookup_key(target: str) -> str:
+    """The name key under which a link is found again when a file of that name appears or goes."""
+    keys = link_keys(target) if target else ()
+    return keys[0] if keys else ""
+
+
+def _file_keys(path: str, resolver: LinkResolver) -> set[str]:
+    key = resolver.affected_by(path)
+    keys = {key}
+    if key.endswith(".md"):
+        keys.add(key[:-3])
+    return keys
+
+
+def refresh(
+    store: Store,
+    root: str,
+    *,
+    resolve_aliases: bool = False,
+    rebuild: bool = False,
+    only: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> IndexReport:
+    """Bring ``store`` up to date with the vault at ``root`` and report what changed.
+
+    ``only`` limits the refresh to some vault paths (an editor saving or deleting files); the rest
+    of the vault is taken as unchanged.
+    """
+    started = time.perf_counter()
+    scan_errors: list[FileError] = []
+    known = store.files()
+    if only is None:
+        entries = {e.path: e for e in scan_vault(root, errors=scan_errors)}
+    else:
+        entries = _partial_scan(root, set(only), known, scan_errors)
+
+    full = rebuild or store.is_empty() or store.meta("resolve_aliases") != str(resolve_aliases)
+    jobs: list[tuple[str, str, str | None]] = []
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged = 0
+    attachment_changes: list[FileEntry] = []
+    for path, entry in entries.items():
+        row = known.get(path)
+        same_stat = row is not None and row.size == entry.size and row.mtime_ns == entry.mtime_ns
+        if row is not None and row.is_note == entry.is_note and same_stat and not rebuild:
+            unchanged += 1
+            continue
+        if not entry.is_note:
+            attachment_changes.append(entry)
+            (added if row is None else updated).append(path)
+            continue
+        old_hash = row.hash if row is not None and row.is_note and not rebuild else None
+        jobs.append((entry.abspath, path, old_hash))
+    removed = [p for p in known if p not in entries]
+
+    store.begin()
+    try:
+        if rebuild:
+            store.clear()
+        errors: list[FileError] = list(scan_errors)
+        changed_notes: list[str] = []
+        old_aliases = store.aliases() if resolve_aliases else {}
+        for path in removed:
+            store.delete_file(path)
+        for entry in attachment_changes:
+            store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
+        for done, loaded in enumerate(_load_all(jobs), 1):
+            entry = entries[loaded.path]
+            row = None if rebuild else known.get(loaded.path)
+            store.put_file(
+                FileRow(loaded.path, True, entry.size, entry.mtime_ns, loaded.hash, loaded.encoding, loaded.error)
+            )
+            if loaded.error is not None:
+                store.delete_note(loaded.path)
+                errors.append(FileError(loaded.path, loaded.error))
+                (added if row is None else updated).append(loaded.path)
+            elif loaded.note is None:
+                unchanged += 1  # touched, same content
+            else:
+                links = [
+                    (lk, ctx, lookup_key(lk.target), None)
+                    for lk, ctx in zip(loaded.note.links, loaded.contexts, strict=True)
+                ]
+                store.put_note(loaded.note, links)
+                changed_notes.append(loaded.path)
+                (added if row is None or row.error is not None or not row.is_note else updated).append(loaded.path)
+            if progress is not None:
+                progress(done, len(jobs))
+
+        _resolve(store, entries, known, added, removed, changed_notes, old_aliases, resolve_aliases, full)
+        store.set_meta("resolve_aliases", str(resolve_aliases))
+        report_errors = errors + [FileError(p, e) for p, e in store.errors() if p not in {x.path for x in errors}]
+        store.commit(bump=bool(added or updated or removed or full))
+    except BaseException:
+        store.rollback()
+        raise
+    return IndexReport(
+        added=tuple(sorted(added)),
+        updated=tuple(sorted(updated)),
+        removed=tuple(sorted(removed)),
+        unchanged=unchanged,
+        errors=tuple(sorted(report_errors, key=lambda e: e.path)),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _partial_scan(
+    root: str, only: set[str], known: dict[str, FileRow], errors: list[FileError]
+) -> dict[str, FileEntry]:
+    """Entries for the whole vault where only the paths in ``only`` are looked at again."""
+    entries = {
+        p: FileEntry(p, os.path.join(root, p), r.size, r.mtime_ns, r.is_note) for p, r in known.items() if p not in only
+    }
+    for path in only:
+        abspath = os.path.join(root, path)
+        try:
+            st = os.stat(abspath)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            errors.append(FileError(path, f"cannot read file information: {exc.strerror or exc}"))
+            continue
+        if os.path.isfile(abspath):
+            entries[path] = FileEntry(path, abspath, st.st_size, st.st_mtime_ns, path.lower().endswith(".md"))
+    return entries
+
+
+def _resolve(
+    store: Store,
+    entries: dict[str, FileEntry],
+    known: dict[str, FileRow],
+    added: list[str],
+    removed: list[str],
+    changed_notes: list[str],
+    old_aliases: dict[str, list[str]],
+    resolve_aliases: bool,
+    full: bool,
+) -> None:
+    """Re-resolve the links a change can affect, then re-check their heading/block subpaths."""
+    aliases = store.aliases() if resolve_aliases else {}
+    resolver = LinkResolver(sorted(entries), aliases=aliases)
+    if full:
+        todo = store.all_link_targets()
+    else:
+        keys: set[str] = set()
+        for path in (*added, *removed):
+            keys |= _file_keys(path, resolver)
+        if resolve_aliases:
+            for path in changed_notes:
+                keys |= set(old_aliases.get(path, ())) | set(aliases.get(path, ()))
+            for path in removed:
+                keys |= set(old_aliases.get(path, ()))
+        changed = set(changed_notes)
+        todo = [t for t in store.links_by_lookup(keys) if t[0] not in changed]
+        for path in changed_notes:
+            todo.extend((row.source, row.seq, row.link.target) for row in store.links_from(path))
+    updates = [
+        (resolver.resolve(target, source, use_aliases=resolve_aliases), source, seq) for source, seq, target in todo
+    ]
+    store.set_resolved(updates)
+
+    touched = set(changed_notes) | {source for source, _, _ in todo} | set(removed)
+    anchors: dict[str, tuple[list[tuple[int, str]], list[str]] | None] = {}
+    problems = []
+    for source, seq, subpath, resolved in store.subpath_links(touched):
+        if resolved not in anchors:
+            anchors[resolved] = store.note_anchors(resolved)
+        found = anchors[resolved]
+        problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
+        problems.append((problem, source, seq))
+    store.set_problems(problems)
+
+
+def link_context(links: Iterable[Link], text: str) -> list[str]:
+    """The stripped source line of each link (what backlinks show as context)."""
+    lines = text.split("\n")
+    return [lines[lk.line - 1].strip()[:_CONTEXT_CHARS] if 0 < lk.line <= len(lines) else "" for lk in links]

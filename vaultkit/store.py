@@ -1,0 +1,358 @@
+"""The on-disk state of one vault: a SQLite database in the index folder (never in the vault).
+
+One store of truth: files seen (with size, mtime and content hash), parsed notes, links with their
+resolution, aliases and tags. Every refresh is one SQLite transaction, so a crash leaves either the
+previous state or the new one; ``generation`` counts committed refreshes and keys derived caches
+(the graph pickle). A schema version mismatch means the caller must rebuild.
+
+Nothing here parses Markdown: notes arrive as :class:`~vaultkit.model.Note` records.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import Link, Note
+
+SCHEMA_VERSION = 1
+"""Bump when the tables or the meaning of stored values change: older stores are rebuilt."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, is_note INTEGER NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    hash TEXT, encoding TEXT, error TEXT
+);
+CREATE TABLE IF NOT EXISTS notes (
+    path TEXT PRIMARY KEY, title TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, subpath TEXT,
+    display TEXT, line INTEGER NOT NULL, raw TEXT NOT NULL, key TEXT, context TEXT NOT NULL,
+    lookup TEXT NOT NULL, resolved TEXT, problem TEXT, PRIMARY KEY (source, seq)
+);
+CREATE INDEX IF NOT EXISTS links_resolved ON links (resolved);
+CREATE INDEX IF NOT EXISTS links_lookup ON links (lookup);
+CREATE TABLE IF NOT EXISTS aliases (alias TEXT NOT NULL, path TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_alias ON aliases (alias);
+CREATE INDEX IF NOT EXISTS aliases_path ON aliases (path);
+CREATE TABLE IF NOT EXISTS tags (path TEXT NOT NULL, tag TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
+CREATE INDEX IF NOT EXISTS notes_name ON notes (name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS notes_title ON notes (title COLLATE NOCASE);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    """What the store remembers of a file between runs."""
+
+    path: str
+    is_note: bool
+    size: int
+    mtime_ns: int
+    hash: str | None
+    encoding: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRow:
+    """A stored link occurrence with its resolution."""
+
+    source: str
+    seq: int
+    link: Link
+    context: str
+    resolved: str | None
+    problem: str | None
+
+
+_LINK_COLUMNS = "source, seq, kind, target, subpath, display, line, raw, key, context, resolved, problem"
+
+
+def _link_row(row: Sequence[Any]) -> LinkRow:
+    source, seq, kind, target, subpath, display, line, raw, key, context, resolved, problem = row
+    return LinkRow(source, seq, Link(kind, target, subpath, display, line, raw, key), context, resolved, problem)
+
+
+class Store:
+    """The SQLite database of one vault's index folder."""
+
+    FILENAME = "vaultkit.sqlite3"
+
+    def __init__(self, index_dir: str | Path) -> None:
+        """Open (creating if needed) the store in ``index_dir``."""
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.index_dir / self.FILENAME
+        self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    # ------------------------------------------------------------ meta and transactions
+
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        """A value from the meta table."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a meta value (inside the current transaction, if any)."""
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """How many refreshes have been committed; derived caches are keyed by it."""
+        return int(self.meta("generation", "0") or 0)
+
+    def schema_ok(self) -> bool:
+        """True when the store was written by this schema version (or is empty)."""
+        version = self.meta("schema")
+        return version is None or version == str(SCHEMA_VERSION)
+
+    def is_empty(self) -> bool:
+        """True before the first committed refresh."""
+        return self.meta("schema") is None
+
+    def begin(self) -> None:
+        """Start a write transaction (taking SQLite's write lock at once)."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def commit(self, bump: bool) -> None:
+        """Commit the transaction, counting a new generation when anything changed."""
+        self.set_meta("schema", str(SCHEMA_VERSION))
+        if bump:
+            self.set_meta("generation", str(self.generation + 1))
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Abandon the current transaction."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def clear(self) -> None:
+        """Forget everything (inside the current transaction)."""
+        for table in ("files", "notes", "links", "aliases", "tags"):
+            self.db.execute(f"DELETE FROM {table}")
+
+    # ------------------------------------------------------------ files
+
+    def files(self) -> dict[str, FileRow]:
+        """Every file the store knows, by path."""
+        rows = self.db.execute("SELECT path, is_note, size, mtime_ns, hash, encoding, error FROM files")
+        return {r[0]: FileRow(r[0], bool(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows}
+
+    def put_file(self, row: FileRow) -> None:
+        """Insert or replace a file row."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO files (path, is_note, size, mtime_ns, hash, encoding, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.path, int(row.is_note), row.size, row.mtime_ns, row.hash, row.encoding, row.error),
+        )
+
+    def file_paths(self) -> list[str]:
+        """Paths of every file, sorted."""
+        return [r[0] for r in self.db.execute("SELECT path FROM files ORDER BY path")]
+
+    def errors(self) -> list[tuple[str, str]]:
+        """Files that could not be read, with the reason."""
+        return list(self.db.execute("SELECT path, error FROM files WHERE error IS NOT NULL ORDER BY path"))
+
+    # ------------------------------------------------------------ notes
+
+    def put_note(self, note: Note, links: Iterable[tuple[Link, str, str, str | None]]) -> None:
+        """Store a parsed note and its links (``(link, context, lookup, resolved)``), replacing old ones."""
+        self.delete_note(note.path)
+        data = note.to_dict()
+        text = data.pop("text")
+        self.db.execute(
+            "INSERT INTO notes (path, title, name, data, text) VALUES (?, ?, ?, ?, ?)",
+            (note.path, note.title, note.name, json.dumps(data, ensure_ascii=False), text),
+        )
+        self.db.executemany(
+            "INSERT INTO aliases (alias, path) VALUES (?, ?)",
+            [(a.casefold(), note.path) for a in note.aliases],
+        )
+        self.db.executemany("INSERT INTO tags (path, tag) VALUES (?, ?)", [(note.path, t) for t in note.tags])
+        self.db.executemany(
+            f"INSERT INTO links ({_LINK_COLUMNS}, lookup) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    note.path,
+                    i,
+                    lk.kind,
+                    lk.target,
+                    lk.subpath,
+                    lk.display,
+                    lk.line,
+                    lk.raw,
+                    lk.key,
+                    ctx,
+                    res,
+                    None,
+                    lookup,
+                )
+                for i, (lk, ctx, lookup, res) in enumerate(links)
+            ],
+        )
+
+    def delete_note(self, path: str) -> None:
+        """Remove a note and everything derived from it (links it makes, its aliases and tags)."""
+        for table, column in (("notes", "path"), ("links", "source"), ("aliases", "path"), ("tags", "path")):
+            self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
+
+    def delete_file(self, path: str) -> None:
+        """Remove a file row and, for a note, its note data."""
+        self.db.execute("DELETE FROM files WHERE path = ?", (path,))
+        self.delete_note(path)
+
+    def note(self, path: str) -> Note | None:
+        """The stored note at ``path``, or None."""
+        row = self.db.execute("SELECT data, text FROM notes WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        data["text"] = row[1]
+        return Note.from_dict(data)
+
+    def notes(self) -> Iterator[Note]:
+        """Every stored note, sorted by path."""
+        for data_json, text in self.db.execute("SELECT data, text FROM notes ORDER BY path"):
+            data = json.loads(data_json)
+            data["text"] = text
+            yield Note.from_dict(data)
+
+    def note_titles(self) -> dict[str, str]:
+        """Path to title of every note."""
+        return dict(self.db.execute("SELECT path, title FROM notes"))
+
+    def note_anchors(self, path: str) -> tuple[list[tuple[int, str]], list[str]] | None:
+        """Headings ``(level, text)`` and block ids of a stored note, for subpath checks."""
+        row = self.db.execute("SELECT data FROM notes WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        return [(h["level"], h["text"]) for h in data["headings"]], [b["id"] for b in data["blocks"]]
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """``(path, plain text)`` of every note."""
+        yield from self.db.execute("SELECT path, text FROM notes ORDER BY path")
+
+    def lookup_names(self, ref: str) -> dict[str, list[str]]:
+        """Notes matching ``ref`` as a file name, a title or an alias (case-insensitive)."""
+        folded = ref.casefold()
+        by_name = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE name = ? COLLATE NOCASE", (ref,))]
+        by_title = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE title = ? COLLATE NOCASE", (ref,))]
+        by_alias = [r[0] for r in self.db.execute("SELECT path FROM aliases WHERE alias = ?", (folded,))]
+        return {"name": sorted(by_name), "title": sorted(by_title), "alias": sorted(set(by_alias))}
+
+    def aliases(self) -> dict[str, list[str]]:
+        """Note path to its aliases (casefolded)."""
+        out: dict[str, list[str]] = {}
+        for alias, path in self.db.execute("SELECT alias, path FROM aliases ORDER BY rowid"):
+            out.setdefault(path, []).append(alias)
+        return out
+
+    def tag_rows(self) -> list[tuple[str, str]]:
+        """``(path, tag)`` for every tag of every note."""
+        return list(self.db.execute("SELECT path, tag FROM tags ORDER BY path"))
+
+    # ------------------------------------------------------------ links
+
+    def links_from(self, source: str) -> list[LinkRow]:
+        """The links written in ``source``, in document order."""
+        rows = self.db.execute(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE source = ? ORDER BY seq",
+            (source,),
+        )
+        return [_link_row(r) for r in rows]
+
+    def links_to(self, path: str) -> list[LinkRow]:
+        """Every link occurrence that resolves to ``path``."""
+        rows = self.db.execute(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE resolved = ? ORDER BY source, seq",
+            (path,),
+        )
+        return [_link_row(r) for r in rows]
+
+    def all_links(self) -> Iterator[LinkRow]:
+        """Every stored link, by source and position."""
+        for r in self.db.execute(f"SELECT {_LINK_COLUMNS} FROM links ORDER BY source, seq"):
+            yield _link_row(r)
+
+    def unresolved(self) -> list[LinkRow]:
+        """Links that resolve to no file."""
+        rows = self.db.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE resolved IS NULL ORDER BY source, seq")
+        return [_link_row(r) for r in rows]
+
+    def problems(self) -> list[LinkRow]:
+        """Resolved links whose heading or block subpath does not exist."""
+        rows = self.db.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE problem IS NOT NULL ORDER BY source, seq")
+        return [_link_row(r) for r in rows]
+
+    def links_by_lookup(self, keys: Iterable[str]) -> list[tuple[str, int, str]]:
+        """``(source, seq, target)`` of links whose lookup key is one of ``keys``."""
+        out: list[tuple[str, int, str]] = []
+        keys = list(set(keys))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(
+                self.db.execute(
+                    f"SELECT source, seq, target FROM links WHERE lookup IN ({marks})",
+                    chunk,
+                )
+            )
+        return out
+
+    def all_link_targets(self) -> list[tuple[str, int, str]]:
+        """``(source, seq, target)`` of every link."""
+        return list(self.db.execute("SELECT source, seq, target FROM links"))
+
+    def set_resolved(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
+        """Set ``resolved`` for ``(resolved, source, seq)`` triples."""
+        self.db.executemany("UPDATE links SET resolved = ? WHERE source = ? AND seq = ?", updates)
+
+    def subpath_links(self, paths: Iterable[str]) -> list[tuple[str, int, str | None, str]]:
+        """``(source, seq, subpath, resolved)`` of subpath links from or to any of ``paths``."""
+        out: list[tuple[str, int, str | None, str]] = []
+        paths = list(set(paths))
+        for i in range(0, len(paths), 400):
+            chunk = paths[i : i + 400]
+            marks = ",".join("?" * len(chunk))
+            out.extend(
+                self.db.execute(
+                    "SELECT source, seq, subpath, resolved FROM links"
+                    " WHERE subpath IS NOT NULL AND resolved IS NOT NULL"
+                    f" AND (source IN ({marks}) OR resolved IN ({marks}))",
+                    chunk + chunk,
+                )
+            )
+        return out
+
+    def set_problems(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
+        """Set ``problem`` for ``(problem, source, seq)`` triples."""
+        self.db.executemany("UPDATE links SET problem = ? WHERE source = ? AND seq = ?", updates)
+
+    def counts(self) -> dict[str, int]:
+        """Numbers for ``stats``: notes, attachments, links, unresolved links, problems, errors."""
+        one = self.db.execute
+        return {
+            "notes": one("SELECT count(*) FROM notes").fetchone()[0],
+            "attachments": one("SELECT count(*) FROM files WHERE is_note = 0").fetchone()[0],
+            "links": one("SELECT count(*) FROM links").fetchone()[0],
+            "unresolved": one("SELECT count(*) FROM links WHERE resolved IS NULL").fetchone()[0],
+            "link_problems": one("SELECT count(*) FROM links WHERE problem IS NOT NULL").fetchone()[0],
+            "errors": one("SELECT count(*) FROM files WHERE error IS NOT NULL").fetchone()[0],
+        }

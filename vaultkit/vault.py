@@ -1,0 +1,395 @@
+"""``Vault``: the public Python API other tools embed; the CLI is a thin shell over it.
+
+A ``Vault`` pairs a vault folder (read, never written) with an index folder (by default a per-user
+cache folder keyed by the vault's absolute path). ``index()`` brings the index up to date
+incrementally; every query answers from the index, so a fresh process never re-reads the notes.
+A query on a vault that was never indexed indexes it first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import pickle
+import re
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from . import graph as _graph
+from .errors import IndexLockedError, NoteNotFoundError, VaultNotFoundError
+from .indexer import ProgressCallback, refresh
+from .model import (
+    Backlink,
+    IndexReport,
+    LinkProblem,
+    Mention,
+    Note,
+    NoteRef,
+    OutLink,
+    Related,
+    TagCount,
+    UnresolvedLink,
+)
+from .store import Store
+
+__all__ = ["Vault", "default_index_dir"]
+
+_LOCK_TIMEOUT = 60.0
+
+
+def default_index_dir(vault: str | os.PathLike[str]) -> Path:
+    """The per-user cache folder vaultkit uses for a vault (keyed by its absolute path)."""
+    from platformdirs import user_cache_dir
+
+    absolute = os.path.realpath(os.fspath(vault))
+    digest = hashlib.sha256(absolute.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = re.sub(r"[^\w.-]+", "_", os.path.basename(absolute))[:40] or "vault"
+    return Path(user_cache_dir("vaultkit")) / "vaults" / f"{name}-{digest}"
+
+
+class Vault:
+    """An Obsidian-style vault and its index.
+
+    >>> vault = Vault("sample_vault")          # doctest: +SKIP
+    >>> report = vault.index()                 # incremental
+    >>> [b.source for b in vault.backlinks("Home")]
+
+    ``resolve_aliases=True`` makes ``[[Alias]]`` resolve to the note with that alias (Obsidian
+    Publish does this; the Obsidian app does not, so the default is off).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        index_dir: str | os.PathLike[str] | None = None,
+        *,
+        resolve_aliases: bool = False,
+    ) -> None:
+        """Open the vault at ``path``; the index lives in ``index_dir`` (default: :func:`default_index_dir`)."""
+        root = Path(path)
+        if not root.is_dir():
+            raise VaultNotFoundError(f"vault folder not found: {os.fspath(path)}")
+        self.root = root.resolve()
+        self.index_dir = Path(index_dir).resolve() if index_dir is not None else default_index_dir(self.root)
+        self.resolve_aliases = resolve_aliases
+        self._store: Store | None = None
+        self._graph: nx.MultiDiGraph | None = None
+        self._graph_generation = -1
+
+    # ------------------------------------------------------------ lifecycle
+
+    @property
+    def store(self) -> Store:
+        """The underlying store (opened on first use)."""
+        if self._store is None:
+            self._store = Store(self.index_dir)
+            if not self._store.schema_ok():
+                self._store.close()
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        (self.index_dir / (Store.FILENAME + suffix)).unlink()
+                self._store = Store(self.index_dir)
+        return self._store
+
+    def close(self) -> None:
+        """Release the index (the object can be used again; it reopens on demand)."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write_lock(self, timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.index_dir / "lock", "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise IndexLockedError(
+                            f"another vaultkit process is updating the index in {self.index_dir}; "
+                            f"gave up after {timeout:.0f} s"
+                        ) from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # ------------------------------------------------------------ indexing
+
+    def index(self, *, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
+        """Bring the index up to date with the vault (incrementally unless ``rebuild``) and report."""
+        with self._write_lock():
+            return refresh(
+                self.store,
+                str(self.root),
+                resolve_aliases=self.resolve_aliases,
+                rebuild=rebuild,
+                progress=progress,
+            )
+
+    def update_file(self, path: str) -> IndexReport:
+        """Re-index one file (created or changed), for editors and watchers; ``path`` is vault-relative."""
+        return self._refresh_only(path)
+
+    def remove_file(self, path: str) -> IndexReport:
+        """Forget one file that was deleted; ``path`` is vault-relative."""
+        return self._refresh_only(path)
+
+    def _refresh_only(self, path: str) -> IndexReport:
+        rel = self._relative(path)
+        with self._write_lock():
+            return refresh(self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=[rel])
+
+    def _relative(self, path: str) -> str:
+        candidate = Path(path)
+        if candidate.is_absolute():
+            with contextlib.suppress(ValueError):
+                candidate = candidate.resolve().relative_to(self.root)
+        return unicodedata.normalize("NFC", candidate.as_posix())
+
+    def _ready(self) -> Store:
+        store = self.store
+        if store.is_empty():
+            self.index()
+        return store
+
+    # ------------------------------------------------------------ notes
+
+    def resolve(self, ref: str) -> str:
+        """The vault path a note reference names: a path, a file name (with or without ``.md``), a title or an alias.
+
+        Raises :class:`~vaultkit.errors.NoteNotFoundError` (listing candidates) when nothing or
+        more than one note matches.
+        """
+        store = self._ready()
+        wanted = unicodedata.normalize("NFC", ref.strip().replace("\\", "/")).lstrip("/")
+        files = store.file_paths()
+        exact = set(files)
+        for candidate in (wanted, wanted + ".md"):
+            if candidate in exact:
+                return candidate
+        folded = {p.casefold(): p for p in files}
+        for candidate in (wanted, wanted + ".md"):
+            if candidate.casefold() in folded:
+                return folded[candidate.casefold()]
+        name = wanted[:-3] if wanted.lower().endswith(".md") else wanted
+        matches = store.lookup_names(name)
+        for kind in ("name", "title", "alias"):
+            found = matches[kind]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise NoteNotFoundError(
+                    f"{ref!r} is ambiguous: {len(found)} notes have that {kind}: " + ", ".join(found),
+                    tuple(found),
+                )
+        close = sorted(p for p in files if name.casefold() in p.casefold())[:10]
+        hint = (": did you mean " + ", ".join(close) + "?") if close else ""
+        raise NoteNotFoundError(f"no note matches {ref!r}{hint}", tuple(close))
+
+    def note(self, ref: str) -> Note:
+        """The parsed note a reference names (see :meth:`resolve`)."""
+        path = self.resolve(ref)
+        note = self._ready().note(path)
+        if note is None:
+            raise NoteNotFoundError(f"{path} is not a readable note (see `vaultkit index` errors)", (path,))
+        return note
+
+    def notes(self) -> list[Note]:
+        """Every note, sorted by path."""
+        return list(self._ready().notes())
+
+    def tags(self) -> list[TagCount]:
+        """Tags with the number of notes carrying them; ``a/b`` also counts under ``a``. Most used first.
+
+        Tags compare case-insensitively, as in Obsidian; each is shown in its most frequent spelling.
+        """
+        per_note: dict[str, set[str]] = {}
+        spellings: dict[str, Counter[str]] = {}
+        for path, tag in self._ready().tag_rows():
+            parts = tag.split("/")
+            for i in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:i])
+                if not prefix:
+                    continue
+                key = prefix.casefold()
+                per_note.setdefault(key, set()).add(path)
+                spellings.setdefault(key, Counter())[prefix] += 1
+        counts = [TagCount(spellings[k].most_common(1)[0][0], len(paths)) for k, paths in per_note.items()]
+        return sorted(counts, key=lambda t: (-t.count, t.tag.casefold()))
+
+    # ------------------------------------------------------------ links
+
+    def backlinks(self, ref: str) -> list[Backlink]:
+        """Every link occurrence (links, embeds, property links) that resolves to the note, self-links included."""
+        path = self.resolve(ref)
+        return [Backlink(r.source, r.link.line, r.context, r.link) for r in self._ready().links_to(path)]
+
+    def outlinks(self, ref: str) -> list[OutLink]:
+        """Every link written in the note, in order, with its resolved vault path (None when unresolved)."""
+        path = self.resolve(ref)
+        return [OutLink(r.link, r.resolved, r.problem) for r in self._ready().links_from(path)]
+
+    def unresolved(self) -> list[UnresolvedLink]:
+        """Every link whose target file does not exist."""
+        return [UnresolvedLink(r.source, r.link.target, r.link.line, r.link) for r in self._ready().unresolved()]
+
+    def link_problems(self) -> list[LinkProblem]:
+        """Links that reach a file but name a heading or block it does not have."""
+        return [
+            LinkProblem(r.source, r.link.line, r.link, r.resolved or "", r.problem or "")
+            for r in self._ready().problems()
+        ]
+
+    def orphans(self) -> list[NoteRef]:
+        """Notes no other note links to (Obsidian CLI's definition: no incoming links)."""
+        store = self._ready()
+        linked = {
+            r[0]
+            for r in store.db.execute(
+                "SELECT DISTINCT resolved FROM links WHERE resolved IS NOT NULL AND resolved != source"
+            )
+        }
+        return [NoteRef(p, t) for p, t in sorted(store.note_titles().items()) if p not in linked]
+
+    def deadends(self) -> list[NoteRef]:
+        """Notes that link to nothing else (Obsidian CLI's definition: no outgoing links)."""
+        store = self._ready()
+        linking = {
+            r[0]
+            for r in store.db.execute("SELECT DISTINCT source FROM links WHERE resolved IS NULL OR resolved != source")
+        }
+        return [NoteRef(p, t) for p, t in sorted(store.note_titles().items()) if p not in linking]
+
+    def mentions(self, ref: str) -> list[Mention]:
+        """Unlinked mentions: the note's title, file name or aliases written as plain text in other notes.
+
+        Matching is case-insensitive; a name that starts or ends with a letter or digit must stand
+        as a whole word there (Korean particles may follow a Hangul name). Text that is already a
+        link to the note does not count.
+        """
+        path = self.resolve(ref)
+        store = self._ready()
+        note = store.note(path)
+        names = [note.title, note.name, *note.aliases] if note else [path.rsplit("/", 1)[-1]]
+        pattern = _mention_pattern(names)
+        if pattern is None:
+            return []
+        linked: dict[tuple[str, int], list[str]] = {}
+        for row in store.links_to(path):
+            linked.setdefault((row.source, row.link.line), []).append(row.link.display or row.link.target)
+        found = []
+        for source, text in store.texts():
+            if source == path or not pattern.search(text):
+                continue
+            for number, line in enumerate(text.split("\n"), 1):
+                for display in linked.get((source, number), ()):
+                    line = line.replace(" ".join(display.split(" > ")), " ", 1)
+                for m in pattern.finditer(line):
+                    found.append(Mention(source, number, line.strip(), m.group(0)))
+        return found
+
+    # ------------------------------------------------------------ graph
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The link graph (notes, attachments, unresolved targets; one edge per link occurrence).
+
+        Cached on disk by index generation, so a fresh process loads it without rebuilding.
+        """
+        store = self._ready()
+        generation = store.generation
+        if self._graph is not None and self._graph_generation == generation:
+            return self._graph
+        cache = self.index_dir / f"graph-{generation}.pickle"
+        graph: nx.MultiDiGraph | None = None
+        if cache.exists():
+            try:
+                with open(cache, "rb") as handle:
+                    graph = pickle.load(handle)
+            except Exception:  # a torn or foreign cache file is simply rebuilt
+                graph = None
+        if graph is None:
+            graph = self.build_graph()
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as handle:
+                pickle.dump(graph, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+            for old in self.index_dir.glob("graph-*.pickle"):
+                if old != cache:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        self._graph, self._graph_generation = graph, generation
+        return graph
+
+    def build_graph(self, *, tags: bool = False, attachments: bool = True, unresolved: bool = True) -> nx.MultiDiGraph:
+        """Build a fresh graph; ``tags=True`` adds tag nodes (``#tag``) with note -> tag edges."""
+        store = self._ready()
+        notes: dict[str, tuple[str, list[str]]] = {}
+        tag_map: dict[str, list[str]] = {}
+        for path, tag in store.tag_rows():
+            tag_map.setdefault(path, []).append(tag)
+        for path, title in store.note_titles().items():
+            notes[path] = (title, tag_map.get(path, []))
+        files = store.files()
+        attachment_paths = [p for p, r in sorted(files.items()) if not r.is_note]
+        for p, r in files.items():  # unreadable notes are still files links can reach
+            if r.is_note and p not in notes:
+                notes[p] = (p.rsplit("/", 1)[-1][:-3], [])
+        links = ((r.source, r.link, r.resolved) for r in store.all_links())
+        return _graph.build_graph(
+            dict(sorted(notes.items())),
+            attachment_paths,
+            links,
+            include_tags=tags,
+            include_attachments=attachments,
+            include_unresolved=unresolved,
+        )
+
+    def related(self, ref: str, limit: int = 10) -> list[Related]:
+        """Notes related to this one by links, shared link targets and sources, and shared tags; best first."""
+        return _graph.related(self.graph, self.resolve(ref), limit)
+
+    def neighbors(self, ref: str, depth: int = 1) -> nx.MultiDiGraph:
+        """The local graph around a note: everything within ``depth`` links, in either direction."""
+        return _graph.neighbors(self.graph, self.resolve(ref), depth)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of notes, attachments, links, unresolved links, tags, orphans and the index size."""
+        store = self._ready()
+        counts: dict[str, Any] = dict(store.counts())
+        counts["tags"] = len(self.tags())
+        counts["orphans"] = len(self.orphans())
+        counts["index_bytes"] = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
+        counts["generation"] = store.generation
+        return counts
+
+
+def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
+    parts = []
+    for name in sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True):
+        body = re.escape(name)
+        if name[0].isascii() and name[0].isalnum():
+            body = r"(?<![A-Za-z0-9_])" + body
+        if name[-1].isascii() and name[-1].isalnum():
+            body = body + r"(?![A-Za-z0-9_])"
+        parts.append(body)
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
