@@ -309,6 +309,12 @@ def test_titles(text: str, title: str) -> None:
 # ---------------------------------------------------------------- 8. headings and block ids
 
 
+def test_heading_right_after_a_quote_ends_the_quote() -> None:
+    note = parse_note("> [!tip] Thought\n> text\n# After\n- [[L]]\n", "n.md")
+    assert [(h.level, h.text, h.line) for h in note.headings] == [(1, "After", 3)]
+    assert [(lk.target, lk.line) for lk in note.links] == [("L", 4)]
+
+
 def test_headings_root_level_only() -> None:
     text = "# A\n\n> ## Q\n\n- ## in list\n\n## B ##\n\nSetext\n---\n\n> [!note]\n> # in callout\n"
     note = parse_note(text, "n.md")

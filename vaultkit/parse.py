@@ -228,6 +228,14 @@ class _TrackingBlockParser(BlockParser):
     """Block parser that tells the state where the block being parsed starts."""
 
     state_cls = _RootState
+    _QUOTE_BREAKS = ("blank_line", "thematic_break", "fenced_code", "list", "block_html")
+
+    def compile_sc(self, rules: list[str] | None = None) -> Any:
+        # CommonMark (and Obsidian's remark) let an ATX heading end a block quote's lazy
+        # continuation; mistune 3 does not list it among the quote's break rules, so add it.
+        if rules is not None and tuple(rules) == self._QUOTE_BREAKS:
+            rules = [*rules, "atx_heading"]
+        return super().compile_sc(rules)
 
     def parse_method(self, m: Any, state: Any) -> int | None:
         start = state.cursor
