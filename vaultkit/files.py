@@ -223,6 +223,47 @@ def scan_vault(
     return _walk(root_str, filters, errors)
 
 
+def file_entry(
+    root: str | os.PathLike[str], path: str, ignore_filters: Sequence[str] | None = None
+) -> FileEntry | None:
+    """The entry for one vault-relative ``path`` by the same rules as :func:`scan_vault`, or None.
+
+    None when the file does not exist, is hidden or excluded, is not a regular file, or is a
+    symlink leading out of the vault. The path may be given in NFC while the disk stores NFD
+    (macOS): each component is matched by its normalised name.
+    """
+    root_str = os.path.abspath(os.fspath(root))
+    rel = nfc(path.replace("\\", "/")).strip("/")
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts or any(p.startswith(".") or p == ".." for p in parts):
+        return None
+    filters = tuple(load_ignore_filters(root_str) if ignore_filters is None else ignore_filters)
+    if is_ignored(rel, filters):
+        return None
+    disk = root_str
+    for part in parts:
+        candidate = os.path.join(disk, part)
+        if not os.path.lexists(candidate):
+            try:
+                names = os.listdir(disk)
+            except OSError:
+                return None
+            match = next((n for n in names if nfc(n) == part), None)
+            if match is None:
+                return None
+            candidate = os.path.join(disk, match)
+        disk = candidate
+    try:
+        st = os.stat(disk)
+    except OSError:
+        return None
+    real = os.path.realpath(disk)
+    root_real = os.path.realpath(root_str)
+    if not stat.S_ISREG(st.st_mode) or not _inside(real, root_real) or _hidden_below(real, root_real):
+        return None
+    return FileEntry("/".join(parts), disk, st.st_size, st.st_mtime_ns, parts[-1].lower().endswith(".md"))
+
+
 def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -> Iterator[FileEntry]:
     root_real = os.path.realpath(root)
     visited: set[tuple[int, int]] = set()

@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import UnreadableFileError
-from .files import FileEntry, read_text, scan_vault
+from .files import FileEntry, file_entry, load_ignore_filters, read_text, scan_vault
 from .model import FileError, IndexReport, Link, Note
 from .parse import parse_note
 from .resolve import LinkResolver, check_subpath, link_keys
+from .search.index import SearchIndex, note_document
 from .store import FileRow, Store
 
 ProgressCallback = Callable[[int, int], None]
@@ -28,6 +29,7 @@ ProgressCallback = Callable[[int, int], None]
 
 _CONTEXT_CHARS = 300
 _PARALLEL_MIN = 200
+_BULK_MIN = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +92,14 @@ def refresh(
     rebuild: bool = False,
     only: Iterable[str] | None = None,
     progress: ProgressCallback | None = None,
+    search: SearchIndex | None = None,
 ) -> IndexReport:
-    """Bring ``store`` up to date with the vault at ``root`` and report what changed.
+    """Bring ``store`` (and the ``search`` index) up to date with the vault at ``root``; report what changed.
 
     ``only`` limits the refresh to some vault paths (an editor saving or deleting files); the rest
-    of the vault is taken as unchanged.
+    of the vault is taken as unchanged. The search index is written in the same refresh and its
+    generation recorded in the store's transaction; one that does not match is rebuilt from the
+    store.
     """
     started = time.perf_counter()
     scan_errors: list[FileError] = []
@@ -118,12 +123,22 @@ def refresh(
             continue
         if not entry.is_note:
             attachment_changes.append(entry)
-            (added if row is None else updated).append(path)
+            (added if row is None or rebuild else updated).append(path)
             continue
         old_hash = row.hash if row is not None and row.is_note and not rebuild else None
         jobs.append((entry.abspath, path, old_hash))
     removed = [p for p in known if p not in entries]
 
+    rebuild_search = search is not None and (
+        rebuild or search.open() is None or store.meta("search_generation") != str(search.generation())
+    )
+    writer = None
+    if search is not None and rebuild_search and (rebuild or not known):
+        search.create()  # every note is parsed in this run: stream them into a fresh index
+        writer = search.writer(bulk=len(jobs) >= _BULK_MIN)
+        rebuild_search = False
+    elif search is not None and not rebuild_search and (jobs or removed):
+        writer = search.writer()
     store.begin()
     try:
         if rebuild:
@@ -133,6 +148,8 @@ def refresh(
         old_aliases = store.aliases() if resolve_aliases else {}
         for path in removed:
             store.delete_file(path)
+            if writer is not None:
+                writer.delete_by_term("path", path)
         for entry in attachment_changes:
             store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
         for done, loaded in enumerate(_load_all(jobs), 1):
@@ -143,8 +160,10 @@ def refresh(
             )
             if loaded.error is not None:
                 store.delete_note(loaded.path)
+                if writer is not None:
+                    writer.delete_by_term("path", loaded.path)
                 errors.append(FileError(loaded.path, loaded.error))
-                (added if row is None else updated).append(loaded.path)
+                (added if row is None or not row.is_note else updated).append(loaded.path)
             elif loaded.note is None:
                 unchanged += 1  # touched, same content
             else:
@@ -153,16 +172,33 @@ def refresh(
                     for lk, ctx in zip(loaded.note.links, loaded.contexts, strict=True)
                 ]
                 store.put_note(loaded.note, links)
+                if writer is not None:
+                    writer.update_document(**note_document(loaded.note, entry.mtime_ns))
                 changed_notes.append(loaded.path)
-                (added if row is None or row.error is not None or not row.is_note else updated).append(loaded.path)
+                (added if row is None or not row.is_note else updated).append(loaded.path)
             if progress is not None:
                 progress(done, len(jobs))
 
-        _resolve(store, entries, known, added, removed, changed_notes, old_aliases, resolve_aliases, full)
+        unreadable = [e.path for e in errors if e.path in entries]
+        _resolve(store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full)
         store.set_meta("resolve_aliases", str(resolve_aliases))
+        if search is not None:
+            if writer is not None:
+                writer.commit()
+                writer = None
+                search.refresh_handle()
+                generation = search.generation()
+            elif rebuild_search:
+                mtimes = {p: r.mtime_ns for p, r in store.files().items()}
+                generation = search.rebuild((note, mtimes.get(note.path, 0)) for note in store.notes())
+            else:
+                generation = search.generation()
+            store.set_meta("search_generation", str(generation))
         report_errors = errors + [FileError(p, e) for p, e in store.errors() if p not in {x.path for x in errors}]
         store.commit(bump=bool(added or updated or removed or full))
     except BaseException:
+        if writer is not None:
+            writer.cancel()
         store.rollback()
         raise
     return IndexReport(
@@ -182,24 +218,17 @@ def _partial_scan(
     entries = {
         p: FileEntry(p, os.path.join(root, p), r.size, r.mtime_ns, r.is_note) for p, r in known.items() if p not in only
     }
+    filters = load_ignore_filters(root)
     for path in only:
-        abspath = os.path.join(root, path)
-        try:
-            st = os.stat(abspath)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            errors.append(FileError(path, f"cannot read file information: {exc.strerror or exc}"))
-            continue
-        if os.path.isfile(abspath):
-            entries[path] = FileEntry(path, abspath, st.st_size, st.st_mtime_ns, path.lower().endswith(".md"))
+        entry = file_entry(root, path, filters)
+        if entry is not None:
+            entries[entry.path] = entry
     return entries
 
 
 def _resolve(
     store: Store,
     entries: dict[str, FileEntry],
-    known: dict[str, FileRow],
     added: list[str],
     removed: list[str],
     changed_notes: list[str],
@@ -240,6 +269,7 @@ def _resolve(
         problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
         problems.append((problem, source, seq))
     store.set_problems(problems)
+    store.clear_unresolved_problems()
 
 
 def link_context(links: Iterable[Link], text: str) -> list[str]:

@@ -345,6 +345,10 @@ class Store:
         """Set ``problem`` for ``(problem, source, seq)`` triples."""
         self.db.executemany("UPDATE links SET problem = ? WHERE source = ? AND seq = ?", updates)
 
+    def clear_unresolved_problems(self) -> None:
+        """A link that no longer reaches a file has no heading/block problem (it is unresolved instead)."""
+        self.db.execute("UPDATE links SET problem = NULL WHERE resolved IS NULL AND problem IS NOT NULL")
+
     def counts(self) -> dict[str, int]:
         """Numbers for ``stats``: notes, attachments, links, unresolved links, problems, errors."""
         one = self.db.execute

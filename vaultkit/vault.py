@@ -19,12 +19,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from . import graph as _graph
-from .errors import IndexLockedError, NoteNotFoundError, VaultNotFoundError
+from .errors import IndexLockedError, NoteNotFoundError, QueryError, VaultNotFoundError
 from .indexer import ProgressCallback, refresh
 from .model import (
     Backlink,
@@ -36,8 +36,13 @@ from .model import (
     OutLink,
     Related,
     TagCount,
+    Task,
     UnresolvedLink,
 )
+from .search.index import SearchIndex
+
+if TYPE_CHECKING:
+    from .search.query import Hit
 from .store import Store
 
 __all__ = ["Vault", "default_index_dir"]
@@ -81,6 +86,7 @@ class Vault:
         self.index_dir = Path(index_dir).resolve() if index_dir is not None else default_index_dir(self.root)
         self.resolve_aliases = resolve_aliases
         self._store: Store | None = None
+        self._search: SearchIndex | None = None
         self._graph: nx.MultiDiGraph | None = None
         self._graph_generation = -1
 
@@ -99,8 +105,17 @@ class Vault:
                 self._store = Store(self.index_dir)
         return self._store
 
+    @property
+    def search_index(self) -> SearchIndex:
+        """The Whoosh full-text index (opened on first use)."""
+        if self._search is None:
+            self._search = SearchIndex(self.index_dir)
+        return self._search
+
     def close(self) -> None:
         """Release the index (the object can be used again; it reopens on demand)."""
+        if self._search is not None:
+            self._search.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -143,6 +158,7 @@ class Vault:
                 resolve_aliases=self.resolve_aliases,
                 rebuild=rebuild,
                 progress=progress,
+                search=self.search_index,
             )
 
     def update_file(self, path: str) -> IndexReport:
@@ -156,7 +172,9 @@ class Vault:
     def _refresh_only(self, path: str) -> IndexReport:
         rel = self._relative(path)
         with self._write_lock():
-            return refresh(self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=[rel])
+            return refresh(
+                self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=[rel], search=self.search_index
+            )
 
     def _relative(self, path: str) -> str:
         candidate = Path(path)
@@ -296,15 +314,15 @@ class Vault:
         linked: dict[tuple[str, int], list[str]] = {}
         for row in store.links_to(path):
             linked.setdefault((row.source, row.link.line), []).append(row.link.display or row.link.target)
-        found = []
+        found: list[Mention] = []
         for source, text in store.texts():
             if source == path or not pattern.search(text):
                 continue
             for number, line in enumerate(text.split("\n"), 1):
+                unlinked = line
                 for display in linked.get((source, number), ()):
-                    line = line.replace(" ".join(display.split(" > ")), " ", 1)
-                for m in pattern.finditer(line):
-                    found.append(Mention(source, number, line.strip(), m.group(0)))
+                    unlinked = unlinked.replace(" ".join(display.split(" > ")), " ", 1)
+                found.extend(Mention(source, number, line.strip(), m.group(0)) for m in pattern.finditer(unlinked))
         return found
 
     # ------------------------------------------------------------ graph
@@ -372,6 +390,34 @@ class Vault:
         """The local graph around a note: everything within ``depth`` links, in either direction."""
         return _graph.neighbors(self.graph, self.resolve(ref), depth)
 
+    # ------------------------------------------------------------ search
+
+    def search(self, query: str, limit: int | None = 20, sort: str = "score") -> list[Hit]:
+        """Full-text search with Obsidian's query language (see the README); best first.
+
+        ``sort`` is ``"score"``, ``"modified"`` (newest first) or ``"title"``. Each hit carries the
+        matching line numbers and a snippet with match offsets. A malformed query raises
+        :class:`~vaultkit.errors.QueryError` saying what is wrong.
+        """
+        from .search.query import run_search
+
+        self._ready()
+        ix = self.search_index.open()
+        if ix is None or self.store.meta("search_generation") != str(self.search_index.generation()):
+            self.index()
+            ix = self.search_index.open()
+        return run_search(ix, _SearchContext(self), query, limit=limit, sort=sort)
+
+    def tasks(self, query: str | None = None, *, done: bool | None = None) -> list[tuple[str, Task]]:
+        """Tasks of every note (or of the notes matching ``query``), as ``(path, task)``; filter by ``done``."""
+        paths = None if not query else {hit.path for hit in self.search(query, limit=None)}
+        out: list[tuple[str, Task]] = []
+        for note in self._ready().notes():
+            if paths is not None and note.path not in paths:
+                continue
+            out.extend((note.path, task) for task in note.tasks if done is None or task.done == done)
+        return out
+
     def stats(self) -> dict[str, Any]:
         """Counts of notes, attachments, links, unresolved links, tags, orphans and the index size."""
         store = self._ready()
@@ -381,6 +427,32 @@ class Vault:
         counts["index_bytes"] = sum(f.stat().st_size for f in self.index_dir.iterdir() if f.is_file())
         counts["generation"] = store.generation
         return counts
+
+
+class _SearchContext:
+    """What the query compiler asks the vault: stored notes and graph filters."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self._notes: dict[str, Note | None] = {}
+
+    def note(self, path: str) -> Note | None:
+        if path not in self._notes:
+            self._notes[path] = self.vault.store.note(path)
+        return self._notes[path]
+
+    def graph_paths(self, name: str, value: str) -> set[str]:
+        vault = self.vault
+        if name == "links-to":
+            return {b.source for b in vault.backlinks(value)}
+        if name == "linked-from":
+            return {o.resolved for o in vault.outlinks(value) if o.resolved}
+        if name == "orphan":
+            orphans = {n.path for n in vault.orphans()}
+            return orphans if value == "true" else set(vault.store.note_titles()) - orphans
+        if name == "has" and value == "unresolved":
+            return {u.source for u in vault.unresolved()}
+        raise QueryError(f'unknown filter "{name}:{value}"')
 
 
 def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:

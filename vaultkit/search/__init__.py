@@ -1,0 +1,1 @@
+"""Full-text search: CJK-aware analysis, the query language and the Whoosh index."""

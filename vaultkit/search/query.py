@@ -1,0 +1,408 @@
+"""Obsidian-style queries, compiled to Whoosh queries and run with highlights.
+
+:func:`~vaultkit.search.syntax.parse_query` turns the text into an AST; this module compiles it.
+Plain terms look in title, aliases, file name, headings, content and tags (BM25F with boosts).
+Multi-token terms (a Korean word is several bigrams) become phrases, a one-syllable CJK term a
+prefix. Operators that Whoosh cannot answer alone (``section:``, ``line:``, ``match-case:``,
+numeric property comparisons, graph filters) are answered exactly against the stored text,
+properties or graph, and enter the Whoosh query as a set of paths.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from whoosh import query as wq
+
+from ..errors import QueryError
+from ..model import Note
+from . import syntax as ast
+from .analysis import KOREAN_AVAILABLE, korean_analyzer, query_terms, token_spans, tokens
+from .index import DEFAULT_FIELDS
+
+_SORTS = ("score", "modified", "title")
+_TEXT_FIELDS = {
+    "path": "pathtext",
+    "file": "filename",
+    "title": "title",
+    "content": "content",
+    "task": "tasks",
+    "task-todo": "tasks_todo",
+    "task-done": "tasks_done",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """A line of plain text around the best match; ``spans`` are ``(start, end)`` offsets of matched words."""
+
+    text: str
+    line: int
+    spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: the note, its score, the lines that match and a highlighted snippet."""
+
+    path: str
+    title: str
+    score: float
+    lines: tuple[int, ...]
+    snippet: Snippet | None
+
+
+class SearchContext(Protocol):
+    """What the compiler needs from the vault beyond the Whoosh index."""
+
+    def note(self, path: str) -> Note | None:
+        """A stored note."""
+
+    def graph_paths(self, name: str, value: str) -> set[str]:
+        """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
+
+
+class _Compiler:
+    def __init__(self, searcher: Any, ctx: SearchContext) -> None:
+        self.searcher = searcher
+        self.ctx = ctx
+        self._lemma = korean_analyzer() if KOREAN_AVAILABLE else None
+
+    # -------------------------------------------------------- terms
+
+    def _word(self, field: str, text: str, *, prefix: bool = False, fuzzy: int = 0) -> wq.Query:
+        if field == "tags":
+            tag = text.lower().lstrip("#")
+            return wq.Prefix("tags", tag) if prefix else wq.Term("tags", tag)
+        toks, single_cjk = query_terms(text)
+        if not toks:
+            return wq.NullQuery
+        if len(toks) == 1:
+            if prefix or single_cjk:
+                return wq.Prefix(field, toks[0])
+            if fuzzy and not any(ch.isdigit() for ch in toks[0]):
+                return wq.FuzzyTerm(field, toks[0], maxdist=fuzzy, prefixlength=1)
+            return wq.Term(field, toks[0])
+        if prefix:
+            return wq.And([wq.Phrase(field, toks[:-1]), wq.Prefix(field, toks[-1])])
+        return wq.Phrase(field, toks)
+
+    def _phrase(self, field: str, text: str) -> wq.Query:
+        toks = tokens(text)
+        if not toks:
+            return wq.NullQuery
+        return wq.Term(field, toks[0]) if len(toks) == 1 else wq.Phrase(field, toks)
+
+    def _everywhere(self, make: Callable[[str], wq.Query], text: str) -> wq.Query:
+        parts = []
+        for field, boost in DEFAULT_FIELDS:
+            q = make(field)
+            if q is not wq.NullQuery:
+                q.boost = boost
+                parts.append(q)
+        if not any(ch.isspace() for ch in text.strip()):
+            tag_q = make("tags")
+            if tag_q is not wq.NullQuery:
+                tag_q.boost = 2.0
+                parts.append(tag_q)
+        if self._lemma is not None and any("\uac00" <= ch <= "\ud7a3" for ch in text):
+            lemmas = [t.text for t in self._lemma(text)]
+            if lemmas:
+                parts.append(wq.And([wq.Term("lemmas", lemma) for lemma in lemmas]))
+        return wq.Or(parts) if parts else wq.NullQuery
+
+    # -------------------------------------------------------- nodes
+
+    def compile(self, node: ast.Node, field: str | None = None) -> wq.Query:
+        if isinstance(node, ast.Term):
+            if field:
+                return self._word(field, node.text)
+            return self._everywhere(lambda f: self._word(f, node.text), node.text)
+        if isinstance(node, ast.Phrase):
+            if field:
+                return self._phrase(field, node.text)
+            return self._everywhere(lambda f: self._phrase(f, node.text), node.text)
+        if isinstance(node, ast.Prefix):
+            if field:
+                return self._word(field, node.text, prefix=True)
+            return self._everywhere(lambda f: self._word(f, node.text, prefix=True), node.text)
+        if isinstance(node, ast.Fuzzy):
+            if field:
+                return self._word(field, node.text, fuzzy=node.distance)
+            return self._everywhere(lambda f: self._word(f, node.text, fuzzy=node.distance), node.text)
+        if isinstance(node, ast.Regex):
+            raise QueryError(f"regular expressions (/{node.pattern}/) are not supported; use words or prefix*")
+        if isinstance(node, ast.And):
+            return self._and([self.compile(item, field) for item in node.items])
+        if isinstance(node, ast.Or):
+            return wq.Or([self.compile(item, field) for item in node.items])
+        if isinstance(node, ast.Not):
+            return wq.Not(self.compile(node.item, field))
+        if isinstance(node, ast.Field):
+            return self._field(node)
+        if isinstance(node, ast.Prop):
+            return self._prop(node)
+        if isinstance(node, ast.Compare):
+            return self._paths(self._compare(node))
+        if isinstance(node, ast.Graph):
+            if node.name == "has" and node.value in ("tasks", "links", "tags"):
+                return wq.Term("has", node.value)
+            return self._paths(self.ctx.graph_paths(node.name, node.value))
+        raise QueryError(f"unsupported query part: {node!r}")
+
+    @staticmethod
+    def _and(items: list[wq.Query]) -> wq.Query:
+        positives = [q for q in items if not isinstance(q, wq.Not)]
+        negatives = [q for q in items if isinstance(q, wq.Not)]
+        if not positives:
+            positives = [wq.Every()]
+        if negatives:
+            return wq.AndNot(wq.And(positives), wq.Or([q.query for q in negatives]))
+        return wq.And(positives)
+
+    def _field(self, node: ast.Field) -> wq.Query:
+        name = node.name
+        if name == "tag":
+            return self.compile(node.query, "tags")
+        if name in ("task", "task-todo", "task-done") and isinstance(node.query, ast.Phrase) and not node.query.text:
+            return wq.Term("has", "tasks") if name == "task" else wq.Every(_TEXT_FIELDS[name])
+        if name in _TEXT_FIELDS:
+            return self.compile(node.query, _TEXT_FIELDS[name])
+        if name in ("section", "line", "match-case"):
+            return self._paths(self._verified(node))
+        if name == "ignore-case":
+            return self.compile(node.query)
+        raise QueryError(f'the operator "{name}:" is not supported; use line: or section: instead')
+
+    def _prop(self, node: ast.Prop) -> wq.Query:
+        name = node.name.lower().replace(",", " ").strip()
+        if node.value is None:
+            return wq.Term("props", name)
+        return self._prop_value(name, node.value)
+
+    def _prop_value(self, name: str, value: ast.Node) -> wq.Query:
+        if isinstance(value, ast.Or):
+            return wq.Or([self._prop_value(name, item) for item in value.items])
+        if isinstance(value, ast.And):
+            return wq.And([self._prop_value(name, item) for item in value.items])
+        if isinstance(value, ast.Not):
+            return wq.Not(self._prop_value(name, value.item))
+        if isinstance(value, ast.Term | ast.Phrase | ast.Prefix | ast.Fuzzy):
+            text = value.text
+            if isinstance(value, ast.Prefix):
+                return wq.Prefix("props", f"{name}={text.lower()}")
+            whole = wq.Term("props", f"{name}={text.lower().replace(',', ' ').strip()}")
+            words = tokens(text)
+            if not words:
+                return whole
+            return wq.Or([whole, wq.And([wq.Term("props", f"{name}~{w}") for w in words])])
+        raise QueryError(f"[{name}:...] takes a value, a phrase or values joined by OR")
+
+    def _paths(self, paths: Iterable[str]) -> wq.Query:
+        terms = [wq.Term("path", p) for p in sorted(paths)]
+        if not terms:
+            return wq.NullQuery
+        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
+
+    def _candidates(self, q: wq.Query) -> list[str]:
+        if q is wq.NullQuery:
+            return []
+        return [hit["path"] for hit in self.searcher.search(q, limit=None)]
+
+    def _compare(self, node: ast.Compare) -> set[str]:
+        name = node.name.lower()
+        out = set()
+        for path in self._candidates(wq.Term("props", name)):
+            note = self.ctx.note(path)
+            if note is None:
+                continue
+            value = next((v for k, v in note.frontmatter.items() if k.lower() == name), None)
+            number = _number(value)
+            if number is not None and _OPS[node.op](number, node.number):
+                out.add(path)
+        return out
+
+    def _verified(self, node: ast.Field) -> set[str]:
+        """Paths where the sub-query holds within one line (``line:``) or one section (``section:``)."""
+        inner = node.query
+        out = set()
+        for path in self._candidates(self.compile(inner, "content")):
+            note = self.ctx.note(path)
+            if note is None:
+                continue
+            if node.name == "match-case":
+                words = ast.positive_terms(inner)
+                if all(w in note.text for w in words):
+                    out.add(path)
+                continue
+            chunks = _sections(note) if node.name == "section" else note.text.split("\n")
+            if any(evaluate(inner, chunk) for chunk in chunks):
+                out.add(path)
+        return out
+
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _sections(note: Note) -> list[str]:
+    lines = note.text.split("\n")
+    starts = sorted({h.line for h in note.headings if 0 < h.line <= len(lines)})
+    bounds = [1, *starts, len(lines) + 1]
+    return ["\n".join(lines[a - 1 : b - 1]) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _contains(seq: list[str], sub: list[str]) -> bool:
+    n = len(sub)
+    return any(seq[i : i + n] == sub for i in range(len(seq) - n + 1))
+
+
+def evaluate(node: ast.Node, text: str) -> bool:
+    """Whether a (sub-)query holds in one piece of plain text (a line or a section)."""
+    toks = tokens(text)
+    if isinstance(node, ast.Term | ast.Phrase):
+        want, single = query_terms(node.text) if isinstance(node, ast.Term) else (tokens(node.text), False)
+        if not want:
+            return False
+        if single:
+            return any(t.startswith(want[0]) for t in toks)
+        return _contains(toks, want)
+    if isinstance(node, ast.Prefix):
+        want = tokens(node.text)
+        return bool(want) and any(t.startswith(want[-1]) for t in toks)
+    if isinstance(node, ast.Fuzzy):
+        want = tokens(node.text)
+        return bool(want) and want[0] in toks
+    if isinstance(node, ast.And):
+        return all(evaluate(item, text) for item in node.items)
+    if isinstance(node, ast.Or):
+        return any(evaluate(item, text) for item in node.items)
+    if isinstance(node, ast.Not):
+        return not evaluate(node.item, text)
+    raise QueryError("line: and section: take words, phrases, prefixes and groups of them")
+
+
+# ------------------------------------------------------------ highlighting
+
+
+def _match_words(node: ast.Node) -> list[list[str]]:
+    """Token sequences to highlight: each positive term analysed."""
+    return [tokens(text) for text in ast.positive_terms(node) if tokens(text)]
+
+
+def _line_hits(line: str, wanted: list[list[str]]) -> tuple[int, list[tuple[int, int]]]:
+    spans = token_spans(line)
+    found: list[tuple[int, int]] = []
+    distinct = 0
+    for seq in wanted:
+        hit = False
+        n = len(seq)
+        for i in range(len(spans) - n + 1):
+            ok = all(spans[i + k][0] == seq[k] for k in range(n - 1)) and spans[i + n - 1][0].startswith(seq[-1])
+            if ok:
+                hit = True
+                found.append((spans[i][1], spans[i + n - 1][2]))
+        distinct += hit
+    return distinct, found
+
+
+def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[int, ...], Snippet | None]:
+    """Matching line numbers of a note and a snippet of its best line, with match offsets."""
+    wanted = _match_words(node)
+    if not wanted:
+        return (), None
+    lines: list[int] = []
+    best: tuple[int, int, list[tuple[int, int]]] | None = None
+    for number, line in enumerate(note.text.split("\n"), 1):
+        if not line:
+            continue
+        distinct, spans = _line_hits(line, wanted)
+        if distinct:
+            if len(lines) < max_lines:
+                lines.append(number)
+            if best is None or distinct > best[0]:
+                best = (distinct, number, spans)
+    if best is None:
+        return (), None
+    _, number, spans = best
+    text = note.text.split("\n")[number - 1]
+    start = max(0, min(s for s, _ in spans) - 80)
+    end = min(len(text), max(e for _, e in spans) + 120)
+    if start > 0:
+        cut = text.find(" ", start)
+        start = cut + 1 if 0 <= cut < min(s for s, _ in spans) else start
+    shown = text[start:end]
+    offsets = tuple(sorted({(s - start, e - start) for s, e in spans if s >= start and e <= end}))
+    return tuple(lines), Snippet(shown, number, offsets)
+
+
+# ------------------------------------------------------------ running a search
+
+
+def run_search(ix: Any, ctx: SearchContext, query: str, *, limit: int | None = 20, sort: str = "score") -> list[Hit]:
+    """Run an Obsidian-style query against the Whoosh index ``ix``; best (or newest, or A-Z) first."""
+    if sort not in _SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(_SORTS)}")
+    node = ast.parse_query(query)
+    with ix.searcher() as searcher:
+        compiled = _Compiler(searcher, ctx).compile(node)
+        if isinstance(compiled, wq.Not):
+            compiled = wq.AndNot(wq.Every(), compiled.query)
+        if sort == "modified":
+            results = searcher.search(compiled, limit=limit, sortedby="mtime", reverse=True)
+        elif sort == "title":
+            results = searcher.search(compiled, limit=limit, sortedby="sorttitle")
+        else:
+            results = searcher.search(compiled, limit=None if limit is None else limit + 50)
+        found = [(hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0)) for hit in results]
+    if sort == "score":
+        exact = _exact_title_key(node)
+        if exact:
+            found.sort(key=lambda item: (0 if _title_matches(ctx, item[0], item[1], exact) else 1, -item[2]))
+        found = found[:limit] if limit is not None else found
+    hits = []
+    for path, title, score in found:
+        note = ctx.note(path)
+        lines, snippet = highlight(note, node) if note is not None else ((), None)
+        hits.append(Hit(path, title, round(score, 4), lines, snippet))
+    return hits
+
+
+def _exact_title_key(node: ast.Node) -> str | None:
+    if isinstance(node, ast.Term | ast.Phrase):
+        return node.text.casefold().strip()
+    if isinstance(node, ast.And) and all(isinstance(i, ast.Term) for i in node.items):
+        return " ".join(i.text for i in node.items if isinstance(i, ast.Term)).casefold()
+    return None
+
+
+def _title_matches(ctx: SearchContext, path: str, title: str, key: str) -> bool:
+    if title.casefold() == key:
+        return True
+    name = re.sub(r"\.md$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
+    if name.casefold() == key:
+        return True
+    note = ctx.note(path)
+    return note is not None and any(a.casefold() == key for a in note.aliases)
