@@ -87,15 +87,15 @@ def snapshot(vault: Vault) -> dict[str, Any]:
 
 @pytest.fixture
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Paths of the notes the indexer parses (a spy on ``vaultkit.indexer.parse_note``)."""
+    """Paths of the notes the indexer parses (a spy on ``vaultkit.parse.parse_note``, which the indexer calls)."""
     calls: list[str] = []
-    real = vaultkit.indexer.parse_note
+    real = vaultkit.parse.parse_note
 
     def spy(text: str, path: str) -> Any:
         calls.append(path)
         return real(text, path)
 
-    monkeypatch.setattr(vaultkit.indexer, "parse_note", spy)
+    monkeypatch.setattr(vaultkit.parse, "parse_note", spy)
     return calls
 
 
@@ -107,8 +107,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("a query parsed or indexed notes again")
 
     monkeypatch.setattr(vaultkit.parse, "parse_note", boom)
-    monkeypatch.setattr(vaultkit.indexer, "parse_note", boom)
-    monkeypatch.setattr(vaultkit.vault, "refresh", boom)
+    monkeypatch.setattr(vaultkit.indexer, "refresh", boom)
     monkeypatch.setattr(Vault, "index", boom)
 
 
@@ -1056,8 +1055,7 @@ def test_persistence_across_vault_objects_small(
         raise AssertionError("parsed or indexed again")
 
     monkeypatch.setattr(vaultkit.parse, "parse_note", boom)
-    monkeypatch.setattr(vaultkit.indexer, "parse_note", boom)
-    monkeypatch.setattr(vaultkit.vault, "refresh", boom)
+    monkeypatch.setattr(vaultkit.indexer, "refresh", boom)
     second = Vault(root, index_dir=tmp_path / "idx")
     assert [b.source for b in second.backlinks("b")] == ["a.md"]
     assert [(t.tag, t.count) for t in second.tags()] == [("t", 1), ("t/u", 1)]

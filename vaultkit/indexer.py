@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from .errors import UnreadableFileError
 from .files import FileEntry, file_entry, load_ignore_filters, read_text, scan_vault
 from .model import FileError, IndexReport, Link, Note
-from .parse import parse_note
 from .resolve import LinkResolver, check_subpath, link_keys
 from .search.index import SearchIndex, note_document
 from .store import FileRow, Store
 
 ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` while notes are read and parsed."""
+"""Called as ``progress(done, total)`` while notes are read and parsed (same as ``vault.ProgressCallback``)."""
 
 _CONTEXT_CHARS = 300
 _PARALLEL_MIN = 200
@@ -57,6 +56,8 @@ def _load(job: tuple[str, str, str | None]) -> _Loaded:
     digest = content_hash(decoded.text)
     if digest == old_hash:
         return _Loaded(path, digest, decoded.encoding, None, (), None)
+    from .parse import parse_note  # only when a note really changed: keeps no-op refreshes light
+
     note = parse_note(decoded.text, path)
     return _Loaded(path, digest, decoded.encoding, note, tuple(link_context(note.links, decoded.text)), None)
 

@@ -17,15 +17,11 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
-from . import graph as _graph
 from .errors import IndexLockedError, NoteNotFoundError, QueryError, VaultNotFoundError
-from .indexer import ProgressCallback, refresh
 from .model import (
     Backlink,
     IndexReport,
@@ -42,10 +38,15 @@ from .model import (
 from .search.index import SearchIndex
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from .search.query import Hit
 from .store import Store
 
-__all__ = ["Vault", "default_index_dir"]
+__all__ = ["ProgressCallback", "Vault", "default_index_dir"]
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while notes are read and parsed."""
 
 _LOCK_TIMEOUT = 60.0
 
@@ -87,7 +88,7 @@ class Vault:
         self.resolve_aliases = resolve_aliases
         self._store: Store | None = None
         self._search: SearchIndex | None = None
-        self._graph: nx.MultiDiGraph | None = None
+        self._graph: Any = None
         self._graph_generation = -1
 
     # ------------------------------------------------------------ lifecycle
@@ -150,7 +151,12 @@ class Vault:
     # ------------------------------------------------------------ indexing
 
     def index(self, *, rebuild: bool = False, progress: ProgressCallback | None = None) -> IndexReport:
-        """Bring the index up to date with the vault (incrementally unless ``rebuild``) and report."""
+        """Bring the index up to date with the vault (incrementally unless ``rebuild``) and report.
+
+        ``progress(done, total)`` is called as notes are read and parsed.
+        """
+        from .indexer import refresh
+
         with self._write_lock():
             return refresh(
                 self.store,
@@ -170,6 +176,8 @@ class Vault:
         return self._refresh_only(path)
 
     def _refresh_only(self, path: str) -> IndexReport:
+        from .indexer import refresh
+
         rel = self._relative(path)
         with self._write_lock():
             return refresh(
@@ -373,7 +381,9 @@ class Vault:
             if r.is_note and p not in notes:
                 notes[p] = (p.rsplit("/", 1)[-1][:-3], [])
         links = ((r.source, r.link, r.resolved) for r in store.all_links())
-        return _graph.build_graph(
+        from .graph import build_graph
+
+        return build_graph(
             dict(sorted(notes.items())),
             attachment_paths,
             links,
@@ -384,11 +394,15 @@ class Vault:
 
     def related(self, ref: str, limit: int = 10) -> list[Related]:
         """Notes related to this one by links, shared link targets and sources, and shared tags; best first."""
-        return _graph.related(self.graph, self.resolve(ref), limit)
+        from .graph import related
+
+        return related(self.graph, self.resolve(ref), limit)
 
     def neighbors(self, ref: str, depth: int = 1) -> nx.MultiDiGraph:
         """The local graph around a note: everything within ``depth`` links, in either direction."""
-        return _graph.neighbors(self.graph, self.resolve(ref), depth)
+        from .graph import neighbors
+
+        return neighbors(self.graph, self.resolve(ref), depth)
 
     # ------------------------------------------------------------ search
 

@@ -7,8 +7,9 @@
   string that was passed in, so highlighting works on the original text.
 * Words of non-CJK scripts are maximal runs of letters, digits and combining marks (``L*``, ``N*``,
   ``M*``); everything else splits (``don't`` -> ``don`` ``t``, ``snake_case`` -> ``snake`` ``case``).
-  Words are lowercased with :meth:`str.lower` (final sigma ``ς`` becomes ``σ``) and accents are removed from Latin letters only
-  (``Ångström`` -> ``angstrom``); vowel signs of Devanagari, Hebrew points, Arabic harakat stay.
+  Words are lowercased with :meth:`str.lower` (final sigma ``ς`` becomes ``σ``) and accents are
+  removed from Latin letters only (``Ångström`` -> ``angstrom``); vowel signs of Devanagari, Hebrew
+  points and Arabic harakat stay.
 * Runs of Hangul, Han, Hiragana and Katakana become overlapping bigrams (``연구실`` -> ``연구``
   ``구실``); a run of one character is a unigram. A run glued to a Latin word splits at the script
   boundary (``PyTorch설치`` -> ``pytorch`` ``설치``).
@@ -31,6 +32,7 @@ import bisect
 import functools
 import importlib
 import importlib.util
+import itertools
 import re
 import threading
 import unicodedata
@@ -246,7 +248,7 @@ def _cjk_tokens(clusters: list[tuple[str, int, int]]) -> Iterator[tuple[str, int
         text, start, end = clusters[0]
         yield text[:MAX_TOKEN_LENGTH], start, end
         return
-    for (first, start, _), (second, _, end) in zip(clusters, clusters[1:], strict=False):
+    for (first, start, _), (second, _, end) in itertools.pairwise(clusters):
         yield (first + second)[:MAX_TOKEN_LENGTH], start, end
 
 
