@@ -17,7 +17,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,19 +169,20 @@ class Vault:
 
     def update_file(self, path: str) -> IndexReport:
         """Re-index one file (created or changed), for editors and watchers; ``path`` is vault-relative."""
-        return self._refresh_only(path)
+        return self.update_files([path])
 
     def remove_file(self, path: str) -> IndexReport:
         """Forget one file that was deleted; ``path`` is vault-relative."""
-        return self._refresh_only(path)
+        return self.update_files([path])
 
-    def _refresh_only(self, path: str) -> IndexReport:
+    def update_files(self, paths: Iterable[str]) -> IndexReport:
+        """Look again at just these files (vault-relative or absolute paths): changed, created or deleted."""
         from .indexer import refresh
 
-        rel = self._relative(path)
+        rels = [self._relative(p) for p in paths]
         with self._write_lock():
             return refresh(
-                self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=[rel], search=self.search_index
+                self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=rels, search=self.search_index
             )
 
     def _relative(self, path: str) -> str:
