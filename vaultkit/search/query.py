@@ -328,10 +328,32 @@ def _line_hits(line: str, wanted: list[list[str]]) -> tuple[int, list[tuple[int,
     return distinct, found
 
 
+def _positive_tags(node: ast.Node) -> list[str]:
+    if isinstance(node, ast.Field) and node.name == "tag" and isinstance(node.query, ast.Term):
+        return [node.query.text.lstrip("#").casefold()]
+    if isinstance(node, ast.And | ast.Or):
+        return [t for item in node.items for t in _positive_tags(item)]
+    return []
+
+
+def _tag_lines(note: Note, tags: list[str]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for occ in note.tag_occurrences:
+        name = occ.tag.casefold()
+        if occ.line is not None and any(name == t or name.startswith(t + "/") for t in tags):
+            out.setdefault(occ.line, []).append("#" + occ.tag)
+    return out
+
+
 def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[int, ...], Snippet | None]:
-    """Matching line numbers of a note and a snippet of its best line, with match offsets."""
+    """Matching line numbers of a note and a snippet of its best line, with match offsets.
+
+    Words and phrases match by their analysed tokens; ``tag:`` queries match the lines where the
+    tag (or a child of it) is written.
+    """
     wanted = _match_words(node)
-    if not wanted:
+    tag_lines = _tag_lines(note, _positive_tags(node))
+    if not wanted and not tag_lines:
         return (), None
     lines: list[int] = []
     best: tuple[int, int, list[tuple[int, int]]] | None = None
@@ -339,6 +361,11 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
         if not line:
             continue
         distinct, spans = _line_hits(line, wanted)
+        for tag in tag_lines.get(number, ()):
+            at = line.casefold().find(tag.casefold())
+            if at >= 0:
+                distinct += 1
+                spans.append((at, at + len(tag)))
         if distinct:
             if len(lines) < max_lines:
                 lines.append(number)
