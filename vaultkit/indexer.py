@@ -166,7 +166,10 @@ def refresh(
                 errors.append(FileError(loaded.path, loaded.error))
                 (added if row is None or not row.is_note else updated).append(loaded.path)
             elif loaded.note is None:
-                unchanged += 1  # touched, same content
+                unchanged += 1  # touched, same content: only the modification time moves
+                stored = store.note(loaded.path) if writer is not None else None
+                if stored is not None and writer is not None:
+                    writer.update_document(**note_document(stored, entry.mtime_ns))
             else:
                 links = [
                     (lk, ctx, lookup_key(lk.target), None)

@@ -21,7 +21,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from ..model import Note
 from .analysis import ANALYZER_VERSION, KOREAN_AVAILABLE, korean_analyzer, tokens, vault_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
@@ -44,7 +44,6 @@ def make_schema() -> Schema:
         "pathtext": TEXT(analyzer=text, phrase=True),
         "filename": TEXT(analyzer=text, phrase=True, field_boost=2.0),
         "title": TEXT(analyzer=text, phrase=True, field_boost=4.0, stored=True),
-        "sorttitle": ID(sortable=True),
         "aliases": TEXT(analyzer=text, phrase=True, field_boost=3.0),
         "tags": KEYWORD(lowercase=True, commas=True, scorable=True, field_boost=2.0),
         "headings": TEXT(analyzer=text, phrase=True, field_boost=1.5),
@@ -120,7 +119,6 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
         "pathtext": note.path,
         "filename": name,
         "title": note.title,
-        "sorttitle": note.title.casefold(),
         "aliases": "\n".join(note.aliases),
         "tags": ",".join(tag_terms(note.tags)),
         "headings": "\n".join(h.text for h in note.headings),
@@ -135,6 +133,41 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
     if KOREAN_AVAILABLE:
         doc["lemmas"] = note.title + "\n" + note.text
     return doc
+
+
+class _LengthCache:
+    """Memoises a per-document reader's field lengths while a segment's postings are written.
+
+    Whoosh asks for the length of (document, field) once per posting, and each answer is a
+    column-file read; a segment of 1,000 notes has ~450,000 postings but only ~15,000 distinct
+    (document, field) pairs. Profiling showed this lookup as a third of the commit.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._cache: dict[tuple[int, str], int] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        key = (docnum, fieldname)
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = self._reader.doc_field_length(docnum, fieldname, default)
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+def _writer_class() -> Any:
+    from whoosh.writing import SegmentWriter
+
+    class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
+        """Whoosh's segment writer with field lengths memoised while postings are flushed."""
+
+        def per_document_reader(self) -> Any:
+            return _LengthCache(super().per_document_reader())
+
+    return FastSegmentWriter
 
 
 class SearchIndex:
@@ -193,11 +226,9 @@ class SearchIndex:
         self.close()
 
     def writer(self, *, bulk: bool = False) -> Any:
-        """A Whoosh writer; ``bulk`` uses more memory (and a second process) for a first build."""
+        """A Whoosh writer; ``bulk`` allows more memory for a first build."""
         ix = self.open() or self.create()
-        if bulk:
-            return ix.writer(limitmb=256, procs=2, multisegment=True)
-        return ix.writer(limitmb=128)
+        return _writer_class()(ix, limitmb=256 if bulk else 128)
 
     def rebuild(self, notes: Iterator[tuple[Note, int]]) -> int:
         """Recreate the index from stored notes ``(note, mtime_ns)``; returns the new generation."""

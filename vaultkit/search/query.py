@@ -98,7 +98,7 @@ class _Compiler:
             return wq.NullQuery
         return wq.Term(field, toks[0]) if len(toks) == 1 else wq.Phrase(field, toks)
 
-    def _everywhere(self, make: Callable[[str], wq.Query], text: str) -> wq.Query:
+    def _everywhere(self, make: Callable[[str], wq.Query], text: str, *, lemmas: bool = False) -> wq.Query:
         parts = []
         for field, boost in DEFAULT_FIELDS:
             q = make(field)
@@ -110,7 +110,7 @@ class _Compiler:
             if tag_q is not wq.NullQuery:
                 tag_q.boost = 2.0
                 parts.append(tag_q)
-        if self._lemma is not None and any("\uac00" <= ch <= "\ud7a3" for ch in text):
+        if lemmas and self._lemma is not None and any("\uac00" <= ch <= "\ud7a3" for ch in text):
             lemmas = [t.text for t in self._lemma(text)]
             if lemmas:
                 parts.append(wq.And([wq.Term("lemmas", lemma) for lemma in lemmas]))
@@ -122,7 +122,7 @@ class _Compiler:
         if isinstance(node, ast.Term):
             if field:
                 return self._word(field, node.text)
-            return self._everywhere(lambda f: self._word(f, node.text), node.text)
+            return self._everywhere(lambda f: self._word(f, node.text), node.text, lemmas=True)
         if isinstance(node, ast.Phrase):
             if field:
                 return self._phrase(field, node.text)
@@ -228,22 +228,60 @@ class _Compiler:
         return out
 
     def _verified(self, node: ast.Field) -> set[str]:
-        """Paths where the sub-query holds within one line (``line:``) or one section (``section:``)."""
+        """Paths where the sub-query holds within one line (``line:``), one section (``section:``), or
+        with exact case (``match-case:``). Candidates come from the positive words only; exclusions
+        and alternatives are decided on the text itself."""
         inner = node.query
+        _check_text_only(inner, node.name)
+        relaxed = _relax(inner)
+        candidates = self._candidates(self.compile(relaxed, "content") if relaxed is not None else wq.Every())
         out = set()
-        for path in self._candidates(self.compile(inner, "content")):
+        for path in candidates:
             note = self.ctx.note(path)
             if note is None:
                 continue
             if node.name == "match-case":
-                words = ast.positive_terms(inner)
-                if all(w in note.text for w in words):
+                if evaluate(inner, note.text, match_case=True):
                     out.add(path)
                 continue
             chunks = _sections(note) if node.name == "section" else note.text.split("\n")
             if any(evaluate(inner, chunk) for chunk in chunks):
                 out.add(path)
         return out
+
+
+def _relax(node: ast.Node) -> ast.Node | None:
+    """A query every match of ``node`` also matches, without exclusions (None: no such restriction)."""
+    if isinstance(node, ast.Not):
+        return None
+    if isinstance(node, ast.And):
+        kept = [r for item in node.items if (r := _relax(item)) is not None]
+        return None if not kept else kept[0] if len(kept) == 1 else ast.And(tuple(kept))
+    if isinstance(node, ast.Or):
+        relaxed = [_relax(item) for item in node.items]
+        return None if any(r is None for r in relaxed) else ast.Or(tuple(r for r in relaxed if r is not None))
+    return node
+
+
+def _check_text_only(node: ast.Node, operator: str) -> None:
+    """``line:``, ``section:`` and ``match-case:`` take words, phrases, prefixes, fuzzy words and groups."""
+    if isinstance(node, ast.And | ast.Or):
+        for item in node.items:
+            _check_text_only(item, operator)
+    elif isinstance(node, ast.Not):
+        _check_text_only(node.item, operator)
+    elif not isinstance(node, ast.Term | ast.Phrase | ast.Prefix | ast.Fuzzy):
+        raise QueryError(f"{operator}:(...) takes words, phrases, prefixes and groups of them, not {_describe(node)}")
+
+
+def _describe(node: ast.Node) -> str:
+    if isinstance(node, ast.Field):
+        return f'the operator "{node.name}:"'
+    if isinstance(node, ast.Prop | ast.Compare):
+        return f'the property "[{node.name}...]"'
+    if isinstance(node, ast.Graph):
+        return f'the filter "{node.name}:"'
+    return "a regular expression"
 
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -279,8 +317,35 @@ def _contains(seq: list[str], sub: list[str]) -> bool:
     return any(seq[i : i + n] == sub for i in range(len(seq) - n + 1))
 
 
-def evaluate(node: ast.Node, text: str) -> bool:
-    """Whether a (sub-)query holds in one piece of plain text (a line or a section)."""
+def within_distance(a: str, b: str, limit: int) -> bool:
+    """True when the edit distance between ``a`` and ``b`` is at most ``limit`` (Levenshtein)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def evaluate(node: ast.Node, text: str, *, match_case: bool = False) -> bool:
+    """Whether a (sub-)query holds in one piece of plain text (a line, a section or a whole note).
+
+    Words compare by their analysed tokens; with ``match_case`` words and phrases must appear in
+    the text exactly as typed.
+    """
+    if isinstance(node, ast.And):
+        return all(evaluate(item, text, match_case=match_case) for item in node.items)
+    if isinstance(node, ast.Or):
+        return any(evaluate(item, text, match_case=match_case) for item in node.items)
+    if isinstance(node, ast.Not):
+        return not evaluate(node.item, text, match_case=match_case)
+    if match_case and isinstance(node, ast.Term | ast.Phrase | ast.Prefix):
+        return bool(node.text) and node.text in text
     toks = tokens(text)
     if isinstance(node, ast.Term | ast.Phrase):
         want, single = query_terms(node.text) if isinstance(node, ast.Term) else (tokens(node.text), False)
@@ -294,22 +359,29 @@ def evaluate(node: ast.Node, text: str) -> bool:
         return bool(want) and any(t.startswith(want[-1]) for t in toks)
     if isinstance(node, ast.Fuzzy):
         want = tokens(node.text)
-        return bool(want) and want[0] in toks
-    if isinstance(node, ast.And):
-        return all(evaluate(item, text) for item in node.items)
-    if isinstance(node, ast.Or):
-        return any(evaluate(item, text) for item in node.items)
-    if isinstance(node, ast.Not):
-        return not evaluate(node.item, text)
-    raise QueryError("line: and section: take words, phrases, prefixes and groups of them")
+        return bool(want) and any(within_distance(want[0], t, node.distance) for t in toks)
+    raise QueryError("line:, section: and match-case: take words, phrases, prefixes and groups of them")
 
 
 # ------------------------------------------------------------ highlighting
 
 
+def _fuzzy_terms(node: ast.Node) -> dict[str, int]:
+    """Positive fuzzy words (analysed) and their allowed edit distance."""
+    if isinstance(node, ast.Fuzzy):
+        toks = tokens(node.text)
+        return {toks[0]: node.distance} if toks else {}
+    if isinstance(node, ast.And | ast.Or):
+        return {k: v for item in node.items for k, v in _fuzzy_terms(item).items()}
+    if isinstance(node, ast.Field) and node.name not in ("tag", "path", "file"):
+        return _fuzzy_terms(node.query)
+    return {}
+
+
 def _match_words(node: ast.Node) -> list[list[str]]:
-    """Token sequences to highlight: each positive term analysed."""
-    return [tokens(text) for text in ast.positive_terms(node) if tokens(text)]
+    """Token sequences to highlight: each positive term analysed (fuzzy words are matched apart)."""
+    fuzzy = _fuzzy_terms(node)
+    return [toks for text in ast.positive_terms(node) if (toks := tokens(text)) and toks[0] not in fuzzy]
 
 
 def _line_hits(line: str, wanted: list[list[str]]) -> tuple[int, list[tuple[int, int]]]:
@@ -352,8 +424,9 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
     tag (or a child of it) is written.
     """
     wanted = _match_words(node)
+    fuzzy = _fuzzy_terms(node)
     tag_lines = _tag_lines(note, _positive_tags(node))
-    if not wanted and not tag_lines:
+    if not wanted and not tag_lines and not fuzzy:
         return (), None
     lines: list[int] = []
     best: tuple[int, int, list[tuple[int, int]]] | None = None
@@ -361,6 +434,10 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
         if not line:
             continue
         distinct, spans = _line_hits(line, wanted)
+        if fuzzy:
+            close = [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
+            distinct += bool(close)
+            spans.extend(close)
         for tag in tag_lines.get(number, ()):
             at = line.casefold().find(tag.casefold())
             if at >= 0:
@@ -397,20 +474,23 @@ def run_search(ix: Any, ctx: SearchContext, query: str, *, limit: int | None = 2
         compiled = _Compiler(searcher, ctx).compile(node)
         if isinstance(compiled, wq.Not):
             compiled = wq.AndNot(wq.Every(), compiled.query)
-        if sort == "modified":
-            results = searcher.search(compiled, limit=limit, sortedby="mtime", reverse=True)
-        elif sort == "title":
-            results = searcher.search(compiled, limit=limit, sortedby="sorttitle")
-        else:
-            results = searcher.search(compiled, limit=None if limit is None else limit + 50)
-        found = [(hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0)) for hit in results]
-    if sort == "score":
+        wanted = None if limit is None or sort != "score" else limit + 50
+        results = searcher.search(compiled, limit=wanted)
+        found = [
+            (hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0), int(hit.get("mtime") or 0))
+            for hit in results
+        ]
+    if sort == "modified":
+        found.sort(key=lambda item: (-item[3], item[0]))
+    elif sort == "title":
+        found.sort(key=lambda item: (item[1].casefold(), item[0]))
+    else:
         exact = _exact_title_key(node)
         if exact:
             found.sort(key=lambda item: (0 if _title_matches(ctx, item[0], item[1], exact) else 1, -item[2]))
-        found = found[:limit] if limit is not None else found
+    found = found[:limit] if limit is not None else found
     hits = []
-    for path, title, score in found:
+    for path, title, score, _ in found:
         note = ctx.note(path)
         lines, snippet = highlight(note, node) if note is not None else ((), None)
         hits.append(Hit(path, title, round(score, 4), lines, snippet))

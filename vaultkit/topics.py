@@ -1,0 +1,653 @@
+"""Topics: communities of notes found over links, shared tags and textual similarity.
+
+:func:`detect_topics` builds an undirected weighted graph over the notes and runs NetworkX's Louvain
+community detection on it with a fixed seed, so the same vault always gives the same topics. The
+edges combine three signals:
+
+* **links**, in both directions (a note linking to a hundred others says less about each of them,
+  so its links weigh less);
+* **shared tags** (``a/b`` also counts as ``a``), weighted by how rare the tag is: a tag on half of
+  the notes or more adds nothing;
+* **textual similarity** from the Whoosh index: each note's key terms (Whoosh's ``Bo1`` expansion
+  model over the index statistics, what ``key_terms_from_text`` and ``more_like`` use) are matched
+  against the other notes with BM25, as ``more_like_this`` does, and a note is joined to its few
+  best matches. The score is normalised by the note's score against itself and taken in both
+  directions (geometric mean), so a long compilation that merely *contains* a note does not count
+  as similar to it.
+
+Each :class:`Topic` has a stable id (from its top hub's path, not from the order communities came
+out in), a label (dominant tags and key terms of its notes, Korean and English alike), hub notes
+(PageRank inside the topic), its notes and its neighbouring topics.
+
+The text statistics are read from the search index and the note texts are analysed with the
+index's own ``content`` analyzer, so the terms are exactly the index terms; nothing is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from .errors import VaultkitError
+
+__all__ = [
+    "Topic",
+    "TopicNotFoundError",
+    "detect_topics",
+    "find_topic",
+    "select_notes",
+    "topic_of",
+]
+
+CONTENT_FIELD = "content"
+"""The Whoosh field whose terms measure textual similarity and make the labels."""
+
+_KEY_TERMS = 12
+"""Key terms per note for the similarity search (as ``key_terms_from_text(..., numterms=12)``)."""
+
+_MIN_SIMILARITY = 0.04
+"""Text edges weaker than this (symmetric, normalised score) are dropped."""
+
+_MAX_TAG_NOTES = 150
+"""Tags on more notes than this add no pairwise edges (their weight would be negligible anyway)."""
+
+_LINK_FULL_WEIGHT_OUTDEGREE = 16
+"""A note with more outgoing links than this gives each of them less weight (``sqrt(16 / n)``)."""
+
+# Whoosh's BM25F defaults (whoosh.scoring.BM25F).
+_BM25_B = 0.75
+_BM25_K1 = 1.2
+
+
+class TopicNotFoundError(VaultkitError):
+    """A topic reference matched no topic (or several)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A community of notes.
+
+    ``id`` is stable (``t-`` and a hash of the top hub's path); ``label`` is for people
+    (``"#tag · term, term, term"``); ``terms`` and ``tags`` are what the label was made of; ``hubs``
+    are the most central notes (PageRank inside the topic), best first; ``notes`` are all the notes,
+    hubs first, then by path; ``neighbors`` are ``(topic id, connection weight)``, strongest first.
+    """
+
+    id: str
+    label: str
+    terms: tuple[str, ...]
+    tags: tuple[str, ...]
+    hubs: tuple[str, ...]
+    notes: tuple[str, ...]
+    neighbors: tuple[tuple[str, float], ...]
+
+    @property
+    def size(self) -> int:
+        """The number of notes."""
+        return len(self.notes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "size": self.size,
+            "terms": list(self.terms),
+            "tags": list(self.tags),
+            "hubs": list(self.hubs),
+            "notes": list(self.notes),
+            "neighbors": [{"id": i, "weight": w} for i, w in self.neighbors],
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Selecting notes
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _norm_tag(tag: str) -> str:
+    return unicodedata.normalize("NFC", tag.strip().lstrip("#")).casefold()
+
+
+def _tag_prefixes(tag: str) -> list[str]:
+    parts = _norm_tag(tag).split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1) if parts[i - 1]]
+
+
+def _note_tags(graph: nx.MultiDiGraph, path: str) -> list[str]:
+    return [str(t) for t in graph.nodes[path].get("tags", ())]
+
+
+def select_notes(
+    graph: nx.MultiDiGraph,
+    *,
+    folder: str | None = None,
+    tag: str | None = None,
+    only: Collection[str] | None = None,
+) -> list[str]:
+    """The note paths of ``graph`` inside ``folder`` (recursively), carrying ``tag`` (or a child tag
+    ``tag/...``, case-insensitively) and in ``only``; sorted. ``None`` means no restriction."""
+    notes = sorted(str(n) for n, d in graph.nodes(data=True) if d.get("kind") == "note")
+    if folder is not None:
+        prefix = unicodedata.normalize("NFC", folder.strip().replace("\\", "/")).strip("/")
+        if prefix:
+            low = prefix.casefold() + "/"
+            notes = [p for p in notes if p.casefold().startswith(low)]
+    if tag is not None:
+        wanted = _norm_tag(tag)
+        notes = [p for p in notes if any(wanted in _tag_prefixes(t) for t in _note_tags(graph, p))]
+    if only is not None:
+        keep = set(only)
+        notes = [p for p in notes if p in keep]
+    return notes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Text statistics from the search index
+# ---------------------------------------------------------------------------------------------------------
+
+
+class _TextStats:
+    """Term frequencies of the selected notes (the index's own analysis) and index-wide statistics."""
+
+    def __init__(self, searcher: Any, paths: Sequence[str], texts: Mapping[str, str]) -> None:
+        from whoosh.classify import Bo1Model
+
+        reader = searcher.reader()
+        field = searcher.schema[CONTENT_FIELD]
+        self.doc_count = max(int(reader.doc_count_all()), 1)
+        field_length = float(reader.field_length(CONTENT_FIELD))
+        self.avg_length = max(field_length / self.doc_count, 1.0)
+        self.model = Bo1Model(self.doc_count, field_length)
+        self.paths = list(paths)
+        # term -> weight per note, and each note's length in tokens (what BM25 normalises by)
+        self.vectors: list[dict[str, float]] = []
+        self.lengths: list[float] = []
+        from_bytes = field.from_bytes
+        for path in self.paths:
+            vector: dict[str, float] = {}
+            total = 0.0
+            text = texts.get(path, "")
+            if text:
+                for btext, _freq, weight, _value in field.index(text):
+                    term = from_bytes(btext)
+                    vector[term] = vector.get(term, 0.0) + float(weight)
+                    total += float(weight)
+            self.vectors.append(vector)
+            self.lengths.append(total)
+        local_df: Counter[str] = Counter()
+        for vector in self.vectors:
+            local_df.update(vector.keys())
+        self.local_df = local_df
+        # index-wide document frequency and collection frequency of each term we saw
+        self.df: dict[str, int] = {}
+        self.cf: dict[str, float] = {}
+        for term in sorted(local_df):
+            info = reader.term_info(CONTENT_FIELD, term) if (CONTENT_FIELD, term) in reader else None
+            if info is None:  # not in the index (a stale index): count the selection itself
+                self.df[term], self.cf[term] = local_df[term], float(local_df[term])
+            else:
+                self.df[term], self.cf[term] = int(info.doc_frequency()), float(info.weight())
+        max_df = max(self.doc_count / 2, 2)
+        self.usable = {
+            t for t, n in local_df.items() if n >= 2 and self.df[t] <= max_df and len(t) >= 2 and not t.isdigit()
+        }
+
+    def idf(self, term: str) -> float:
+        """Whoosh's idf: ``log(N / (df + 1)) + 1``."""
+        return math.log(self.doc_count / (self.df[term] + 1)) + 1.0
+
+    def bo1(self, weight: float, term: str, total: float) -> float:
+        """Whoosh's Bo1 key-term score of ``term`` with ``weight`` in a text of ``total`` tokens."""
+        return float(self.model.score(weight, max(self.cf[term], 1e-9), total))
+
+    def key_terms(self, i: int, number: int = _KEY_TERMS) -> list[tuple[str, float]]:
+        """The note's key terms that other notes can share, normalised so the best weighs 1."""
+        vector, total = self.vectors[i], self.lengths[i]
+        scored = [(self.bo1(w, t, total), t) for t, w in vector.items() if t in self.usable]
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        top = scored[:number]
+        if not top or top[0][0] <= 0:
+            return []
+        best = top[0][0]
+        return [(t, s / best) for s, t in top]
+
+    def bm25(self, term: str, i: int) -> float:
+        tf = self.vectors[i].get(term, 0.0)
+        if not tf:
+            return 0.0
+        norm = _BM25_K1 * ((1 - _BM25_B) + _BM25_B * self.lengths[i] / self.avg_length)
+        return self.idf(term) * tf * (_BM25_K1 + 1) / (tf + norm)
+
+
+def _text_edges(stats: _TextStats, max_similar: int) -> dict[tuple[int, int], float]:
+    """Symmetric textual similarity between notes: ``(i, j) -> weight`` with ``i < j``, in (0, 1]."""
+    n = len(stats.paths)
+    keys = [stats.key_terms(i) for i in range(n)]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, vector in enumerate(stats.vectors):
+        for term in vector:
+            if term in stats.usable:
+                postings[term].append(i)
+
+    def score(query: list[tuple[str, float]], i: int) -> float:
+        return sum(boost * stats.bm25(term, i) for term, boost in query)
+
+    self_score = [score(keys[i], i) for i in range(n)]
+    edges: dict[tuple[int, int], float] = {}
+    for a in range(n):
+        query = keys[a]
+        if not query or self_score[a] <= 0:
+            continue
+        acc: dict[int, float] = defaultdict(float)
+        for term, boost in query:
+            for b in postings.get(term, ()):
+                if b != a:
+                    acc[b] += boost * stats.bm25(term, b)
+        best = sorted(acc.items(), key=lambda x: (-x[1], x[0]))[:max_similar]
+        for b, s in best:
+            pair = (a, b) if a < b else (b, a)
+            if pair in edges or self_score[b] <= 0:
+                continue
+            forward = min(s / self_score[a], 1.0)
+            backward = min(score(keys[b], a) / self_score[b], 1.0)
+            weight = math.sqrt(forward * backward)
+            if weight >= _MIN_SIMILARITY:
+                edges[pair] = weight
+    return edges
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The weighted note graph
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _tag_idf(count: int, total: int) -> float:
+    """Rare tags weigh more: 1 for a tag on one note, falling to 0 for a tag on half the notes or more."""
+    if total < 2 or count * 2 > total:
+        return 0.0
+    return math.log(total / count) / math.log(total)
+
+
+@dataclass(slots=True)
+class _NoteGraph:
+    paths: list[str]
+    undirected: nx.Graph
+    directed: dict[str, dict[str, float]]  # u -> v -> weight, for PageRank (links keep their direction)
+    stats: _TextStats | None
+
+
+def _build_note_graph(
+    graph: nx.MultiDiGraph,
+    paths: list[str],
+    texts: Mapping[str, str],
+    searcher: Any | None,
+    *,
+    text_weight: float,
+    tag_weight: float,
+    max_similar: int,
+) -> _NoteGraph:
+    chosen = set(paths)
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    directed: dict[str, dict[str, float]] = {p: {} for p in paths}
+
+    def add(u: str, v: str, w: float, *, arrow: bool = False) -> None:
+        if w <= 0 or u == v:
+            return
+        weights[(u, v) if u < v else (v, u)] += w
+        directed[u][v] = directed[u].get(v, 0.0) + w
+        if not arrow:
+            directed[v][u] = directed[v].get(u, 0.0) + w
+
+    # links: one per ordered pair, whatever the number of occurrences
+    for u in paths:
+        targets = sorted({str(v) for v in graph.successors(u) if v in chosen and v != u})
+        if not targets:
+            continue
+        w = min(1.0, math.sqrt(_LINK_FULL_WEIGHT_OUTDEGREE / len(targets)))
+        for v in targets:
+            add(u, v, w, arrow=True)
+
+    # shared tags (with their parents), weighted by rarity and spread over the tag's notes
+    if tag_weight > 0:
+        by_tag: dict[str, list[str]] = defaultdict(list)
+        for p in paths:
+            for t in sorted({prefix for tag in _note_tags(graph, p) for prefix in _tag_prefixes(tag)}):
+                by_tag[t].append(p)
+        for t in sorted(by_tag):
+            members = by_tag[t]
+            k = len(members)
+            idf = _tag_idf(k, len(paths))
+            if k < 2 or k > _MAX_TAG_NOTES or idf <= 0:
+                continue
+            w = tag_weight * idf / math.sqrt(k - 1)
+            for i, u in enumerate(members):
+                for v in members[i + 1 :]:
+                    add(u, v, w)
+
+    stats: _TextStats | None = None
+    if searcher is not None:
+        stats = _TextStats(searcher, paths, texts)
+        if text_weight > 0 and max_similar > 0:
+            for (i, j), w in sorted(_text_edges(stats, max_similar).items()):
+                add(paths[i], paths[j], text_weight * w)
+
+    undirected = nx.Graph()
+    undirected.add_nodes_from(paths)
+    for (u, v), w in sorted(weights.items()):
+        undirected.add_edge(u, v, weight=w)
+    return _NoteGraph(paths, undirected, directed, stats)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Hubs, ids, labels
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _pagerank(
+    nodes: Sequence[str], edges: Mapping[str, Mapping[str, float]], damping: float = 0.85
+) -> dict[str, float]:
+    """Weighted PageRank by power iteration (deterministic: fixed order, fixed iteration count cap)."""
+    n = len(nodes)
+    if n == 0:
+        return {}
+    members = set(nodes)
+    out = {u: {v: w for v, w in sorted(edges.get(u, {}).items()) if v in members} for u in nodes}
+    out_sum = {u: sum(out[u].values()) for u in nodes}
+    rank = dict.fromkeys(nodes, 1.0 / n)
+    for _ in range(200):
+        dangling = sum(rank[u] for u in nodes if out_sum[u] <= 0)
+        base = (1.0 - damping) / n + damping * dangling / n
+        new = dict.fromkeys(nodes, base)
+        for u in nodes:
+            if out_sum[u] > 0:
+                share = damping * rank[u] / out_sum[u]
+                for v, w in out[u].items():
+                    new[v] += share * w
+        err = sum(abs(new[u] - rank[u]) for u in nodes)
+        rank = new
+        if err < 1e-12 * n:
+            break
+    return rank
+
+
+def _topic_id(hub: str, taken: set[str]) -> str:
+    digest = hashlib.sha1(hub.encode("utf-8")).hexdigest()
+    for size in range(6, len(digest) + 1):
+        candidate = "t-" + digest[:size]
+        if candidate not in taken:
+            return candidate
+    return "t-" + digest  # pragma: no cover - identical hub paths cannot happen
+
+
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# Korean particles that are safe to cut off the end of a word (few nouns end in them).
+_PARTICLES = (
+    "에서는",
+    "에서도",
+    "으로는",
+    "에게는",
+    "에서",
+    "으로",
+    "에게",
+    "에는",
+    "과의",
+    "와의",
+    "은",
+    "는",
+    "을",
+    "를",
+)
+
+
+def _korean_word(bigram: str, text: str) -> str:
+    """The whole word a Korean index bigram belongs to in ``text``: ``산모`` in ``확산모델은`` gives ``확산모델``.
+
+    Among the words (runs of Hangul) that contain the bigram, take the longest beginning, up to and
+    including the bigram, that most of them share, then cut a trailing particle.
+    """
+    runs = Counter(m.group(0) for m in _HANGUL_RUN.finditer(text) if bigram in m.group(0))
+    if not runs:
+        return bigram
+    total = sum(runs.values())
+    support: Counter[str] = Counter()
+    for run, count in runs.items():
+        seen: set[str] = set()
+        start = run.find(bigram)
+        while start >= 0:
+            for end in range(start + len(bigram), len(run) + 1):
+                seen.add(run[:end])
+            start = run.find(bigram, start + 1)
+        for prefix in seen:
+            support[prefix] += count
+    common = [p for p, c in support.items() if c >= 0.6 * total]
+    if common:
+        word = max(common, key=lambda p: (len(p), support[p], p))
+    else:
+        word = max(support, key=lambda p: (support[p], len(p), p))
+    for particle in _PARTICLES:
+        if word.endswith(particle) and len(word) - len(particle) >= 2:
+            word = word[: -len(particle)]
+            break
+    return word
+
+
+def _surface(term: str, text: str) -> str:
+    """The most common spelling of an index term in ``text`` (``Python`` for ``python``), else the term."""
+    if _HANGUL.search(term):
+        return _korean_word(term, text)
+    if not term.isascii():
+        return term
+    pattern = re.compile(r"(?<![^\W_])" + re.escape(term) + r"(?![^\W_])", re.IGNORECASE)
+    spellings = Counter(m.group(0) for m in pattern.finditer(text))
+    if not spellings:
+        return term
+    # the lowercase spelling wins ties; a capitalised sentence start should not make "The" a name
+    best, count = max(spellings.items(), key=lambda x: (x[1], x[0] == term, x[0]))
+    lower = spellings.get(term, 0)
+    return term if lower >= count * 0.5 else best
+
+
+def _overlaps(word: str, chosen: Iterable[str]) -> bool:
+    w = word.casefold()
+    for other in chosen:
+        o = other.casefold()
+        if w == o or w in o or o in w or w.rstrip("s") == o.rstrip("s"):
+            return True
+    return False
+
+
+def _label_terms(
+    stats: _TextStats, members: Sequence[int], texts: Mapping[str, str], avoid: Iterable[str], number: int = 3
+) -> tuple[str, ...]:
+    """The topic's key terms: Whoosh's Bo1 over the topic's term weights, favouring terms most of its
+    notes use, shown in their usual spelling (whole words for Korean)."""
+    weight: dict[str, float] = defaultdict(float)
+    docs: Counter[str] = Counter()
+    total = 0.0
+    for i in members:
+        total += stats.lengths[i]
+        for term, w in stats.vectors[i].items():
+            weight[term] += w
+            docs[term] += 1
+    if total <= 0:
+        return ()
+    min_docs = 2 if len(members) >= 2 else 1
+    max_df = max(stats.doc_count / 2, 2)
+    scored = []
+    for term, w in weight.items():
+        if docs[term] < min_docs or len(term) < 2 or term.isdigit() or stats.df[term] > max_df:
+            continue
+        coverage = docs[term] / len(members)
+        scored.append((stats.bo1(w, term, total) * math.sqrt(coverage), term))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    text = "\n".join(texts.get(stats.paths[i], "") for i in members)
+    chosen: list[str] = []
+    avoid_set = [a.casefold() for a in avoid]
+    for _, term in scored[:60]:
+        word = _surface(term, text)
+        if len(word) < 2 or _overlaps(word, chosen) or word.casefold() in avoid_set:
+            continue
+        chosen.append(word)
+        if len(chosen) >= number:
+            break
+    return tuple(chosen)
+
+
+def _label_tags(graph: nx.MultiDiGraph, members: Sequence[str], all_paths: Sequence[str]) -> tuple[str, ...]:
+    """Up to two tags most of the topic's notes carry and that do not mark the whole selection."""
+    count: Counter[str] = Counter()
+    spelling: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in members:
+        for tag in {t.casefold(): t for t in _note_tags(graph, p)}.values():
+            count[tag.casefold()] += 1
+            spelling[tag.casefold()][tag] += 1
+    overall: Counter[str] = Counter()
+    for p in all_paths:
+        overall.update({t.casefold() for t in _note_tags(graph, p)})
+    need = max(2, math.ceil(0.3 * len(members))) if len(members) > 1 else 1
+    ranked = sorted(
+        (t for t, c in count.items() if c >= need and overall[t] < len(all_paths)),
+        key=lambda t: (-count[t] * (1.0 + _tag_idf(overall[t], len(all_paths))), t),
+    )
+    return tuple(spelling[t].most_common(1)[0][0] for t in ranked[:2])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Detection
+# ---------------------------------------------------------------------------------------------------------
+
+
+def detect_topics(
+    graph: nx.MultiDiGraph,
+    texts: Mapping[str, str],
+    searcher: Any | None,
+    *,
+    min_size: int = 3,
+    resolution: float = 1.0,
+    seed: int = 42,
+    folder: str | None = None,
+    tag: str | None = None,
+    only: Collection[str] | None = None,
+    text_weight: float = 1.0,
+    tag_weight: float = 1.0,
+    max_similar: int = 5,
+) -> list[Topic]:
+    """Topics of the notes of ``graph`` (the vault's link graph), biggest first (then by id).
+
+    ``texts`` maps note paths to their plain text (``dict(vault.store.texts())``); ``searcher`` is an
+    open Whoosh searcher on the vault's index (``vault.search_index.open().searcher()``), or None to
+    use links and tags only (labels then come from tags and hub titles). ``folder``, ``tag`` and
+    ``only`` restrict the notes considered (see :func:`select_notes`). Communities smaller than
+    ``min_size`` are left out: their notes are in no topic. A higher ``resolution`` gives more,
+    smaller topics. The result depends only on the inputs and ``seed``.
+    """
+    paths = select_notes(graph, folder=folder, tag=tag, only=only)
+    if not paths:
+        return []
+    note_graph = _build_note_graph(
+        graph, paths, texts, searcher, text_weight=text_weight, tag_weight=tag_weight, max_similar=max_similar
+    )
+    communities = nx.community.louvain_communities(
+        note_graph.undirected, weight="weight", resolution=resolution, seed=seed
+    )
+    groups = sorted((sorted(c) for c in communities if len(c) >= max(min_size, 1)), key=lambda c: (-len(c), c[0]))
+    return _make_topics(graph, note_graph, groups, texts, restrict_tag=tag)
+
+
+def _make_topics(
+    graph: nx.MultiDiGraph,
+    note_graph: _NoteGraph,
+    groups: list[list[str]],
+    texts: Mapping[str, str],
+    *,
+    restrict_tag: str | None,
+) -> list[Topic]:
+    index = {p: i for i, p in enumerate(note_graph.paths)}
+    taken: set[str] = set()
+    drafts: list[tuple[str, list[str], list[str], tuple[str, ...], tuple[str, ...], str]] = []
+    avoid_tags = _tag_prefixes(restrict_tag) if restrict_tag else []
+    for members in groups:
+        rank = _pagerank(members, note_graph.directed)
+        weighted_degree = {p: note_graph.undirected.degree(p, weight="weight") for p in members}
+        ordered = sorted(members, key=lambda p: (-round(rank[p], 12), -weighted_degree[p], p))
+        hubs = ordered[:3]
+        topic_id = _topic_id(hubs[0], taken)
+        taken.add(topic_id)
+        tags = tuple(t for t in _label_tags(graph, members, note_graph.paths) if t.casefold() not in avoid_tags)
+        terms: tuple[str, ...] = ()
+        if note_graph.stats is not None:
+            terms = _label_terms(note_graph.stats, [index[p] for p in members], texts, avoid=tags)
+        parts = []
+        if tags:
+            parts.append(" ".join("#" + t for t in tags))
+        if terms:
+            parts.append(", ".join(terms))
+        else:
+            parts.append(str(graph.nodes[hubs[0]].get("title", hubs[0])))
+        label = " · ".join(parts)
+        rest = sorted(set(members) - set(hubs))
+        drafts.append((topic_id, hubs, [*hubs, *rest], terms, tags, label))
+
+    owner = {p: d[0] for d in drafts for p in d[2]}
+    between: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for u, v, w in note_graph.undirected.edges(data="weight"):
+        a, b = owner.get(u), owner.get(v)
+        if a is not None and b is not None and a != b:
+            between[a][b] += w
+            between[b][a] += w
+    topics = []
+    for topic_id, hubs, notes, terms, tags, label in drafts:
+        near = sorted(between[topic_id].items(), key=lambda x: (-x[1], x[0]))
+        neighbors = tuple((other, round(w, 3)) for other, w in near if round(w, 3) > 0)
+        topics.append(Topic(topic_id, label, terms, tags, tuple(hubs), tuple(notes), neighbors))
+    topics.sort(key=lambda t: (-t.size, t.id))
+    return topics
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Looking topics up
+# ---------------------------------------------------------------------------------------------------------
+
+
+def topic_of(topics: Iterable[Topic]) -> dict[str, str]:
+    """Note path -> id of its topic (notes in no topic are absent)."""
+    return {p: t.id for t in topics for p in t.notes}
+
+
+def find_topic(topics: Sequence[Topic], ref: str, title_of: Callable[[str], str] | None = None) -> Topic:
+    """The topic ``ref`` names: its id (``t-3fa9c2``, the ``t-`` may be left out, a unique prefix
+    will do), its 1-based number in ``topics``, or the path or title of one of its hubs."""
+    wanted = ref.strip()
+    folded = wanted.casefold()
+    for topic in topics:
+        if topic.id == wanted or topic.id == "t-" + wanted:
+            return topic
+    if wanted.isdigit() and 1 <= int(wanted) <= len(topics):
+        return topics[int(wanted) - 1]
+    prefixed = [t for t in topics if t.id.startswith(wanted if wanted.startswith("t-") else "t-" + wanted)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    by_hub = [
+        t
+        for t in topics
+        if any(
+            h.casefold() in (folded, folded + ".md") or (title_of is not None and title_of(h).casefold() == folded)
+            for h in t.hubs
+        )
+    ]
+    if len(by_hub) == 1:
+        return by_hub[0]
+    candidates = prefixed or by_hub
+    if candidates:
+        raise TopicNotFoundError(f"{ref!r} is ambiguous: " + ", ".join(t.id for t in candidates))
+    raise TopicNotFoundError(f"no topic {ref!r}; see `vaultkit topics` for the ids")
