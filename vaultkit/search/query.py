@@ -111,9 +111,9 @@ class _Compiler:
                 tag_q.boost = 2.0
                 parts.append(tag_q)
         if lemmas and self._lemma is not None and any("\uac00" <= ch <= "\ud7a3" for ch in text):
-            lemmas = [t.text for t in self._lemma(text)]
-            if lemmas:
-                parts.append(wq.And([wq.Term("lemmas", lemma) for lemma in lemmas]))
+            words = [t.text for t in self._lemma(text)]
+            if words:
+                parts.append(wq.And([wq.Term("lemmas", word) for word in words]))
         return wq.Or(parts) if parts else wq.NullQuery
 
     # -------------------------------------------------------- nodes
