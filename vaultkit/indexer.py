@@ -134,7 +134,9 @@ def refresh(
         rebuild or search.open() is None or store.meta("search_generation") != str(search.generation())
     )
     writer = None
+    fresh_search = False
     if search is not None and rebuild_search and (rebuild or not known):
+        fresh_search = True
         search.create()  # every note is parsed in this run: stream them into a fresh index
         writer = search.writer(bulk=len(jobs) >= _BULK_MIN)
         rebuild_search = False
@@ -177,7 +179,11 @@ def refresh(
                 ]
                 store.put_note(loaded.note, links)
                 if writer is not None:
-                    writer.update_document(**note_document(loaded.note, entry.mtime_ns))
+                    document = note_document(loaded.note, entry.mtime_ns)
+                    if fresh_search:
+                        writer.add_document(**document)  # nothing to replace in a new index
+                    else:
+                        writer.update_document(**document)
                 changed_notes.append(loaded.path)
                 (added if row is None or not row.is_note else updated).append(loaded.path)
             if progress is not None:

@@ -6,7 +6,7 @@ so the store can keep them and a later process can read them back without parsin
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 LinkKind = Literal["wikilink", "embed", "markdown", "frontmatter"]
@@ -118,8 +118,26 @@ class Note:
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; :meth:`from_dict` reverses it."""
-        return asdict(self)
+        """A JSON-ready dict; :meth:`from_dict` reverses it (the frontmatter dict is shared, not copied)."""
+
+        def records(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+            return [{name: getattr(item, name) for name in item.__slots__} for item in items]
+
+        return {
+            "path": self.path,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "frontmatter": self.frontmatter,
+            "frontmatter_error": self.frontmatter_error,
+            "tags": list(self.tags),
+            "tag_occurrences": records(self.tag_occurrences),
+            "links": records(self.links),
+            "external_links": records(self.external_links),
+            "headings": records(self.headings),
+            "blocks": records(self.blocks),
+            "tasks": records(self.tasks),
+            "text": self.text,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Note:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os.path
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -52,6 +53,9 @@ CONTENT_FIELD = "content"
 
 _KEY_TERMS = 12
 """Key terms per note for the similarity search (as ``key_terms_from_text(..., numterms=12)``)."""
+
+_TITLE_BONUS = 6.0
+"""A label term found in every title of a topic scores (1 + this) times as much as one in none."""
 
 _MIN_SIMILARITY = 0.04
 """Text edges weaker than this (symmetric, normalised score) are dropped."""
@@ -168,6 +172,7 @@ class _TextStats:
         self.avg_length = max(field_length / self.doc_count, 1.0)
         self.model = Bo1Model(self.doc_count, field_length)
         self.paths = list(paths)
+        self._field = field
         # term -> weight per note, and each note's length in tokens (what BM25 normalises by)
         self.vectors: list[dict[str, float]] = []
         self.lengths: list[float] = []
@@ -200,6 +205,11 @@ class _TextStats:
         self.usable = {
             t for t, n in local_df.items() if n >= 2 and self.df[t] <= max_df and len(t) >= 2 and not t.isdigit()
         }
+
+    def analyse(self, text: str) -> list[str]:
+        """The index terms of ``text`` (the ``content`` field's analyzer)."""
+        from_bytes = self._field.from_bytes
+        return [from_bytes(btext) for btext, _f, _w, _v in self._field.index(text)]
 
     def idf(self, term: str) -> float:
         """Whoosh's idf: ``log(N / (df + 1)) + 1``."""
@@ -461,41 +471,75 @@ def _overlaps(word: str, chosen: Iterable[str]) -> bool:
     w = word.casefold()
     for other in chosen:
         o = other.casefold()
-        if w == o or w in o or o in w or w.rstrip("s") == o.rstrip("s"):
+        if w == o or w in o or o in w:
             return True
+        shorter = min(len(w), len(o))
+        common = len(os.path.commonprefix([w, o]))
+        if shorter >= 4 and common >= max(4, shorter - 2):
+            return True  # automata / automaton, curve / curvature
     return False
 
 
+# Function words and web debris that make poor labels (the labels only; similarity keeps every term).
+_STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done down during each either else etc even ever every few
+    for from further get gets got had has have having he her here hers him his how however i if in into is it
+    its itself just less like made make many may me might more most much must my neither no nor not now of off
+    often on once one only or other others our ours out over own per quite rather really same see seen she
+    should since so some such than that the their theirs them then there these they this those though through
+    thus to too under until up upon us use used uses using very via was we well were what when where whether
+    which while who whom whose why will with within without would yet you your yours yourself
+    http https www com org net html htm php amp nbsp img png jpg pdf
+    frac dfrac tfrac mathrm mathbf mathit mathcal mathbb operatorname displaystyle cdot ldots cdots left right
+    begin end align aligned quad qquad text textbf sqrt
+    """.split()
+)
+
+
 def _label_terms(
-    stats: _TextStats, members: Sequence[int], texts: Mapping[str, str], avoid: Iterable[str], number: int = 3
+    stats: _TextStats,
+    members: Sequence[int],
+    texts: Mapping[str, str],
+    titles: Sequence[str],
+    avoid: Iterable[str],
+    number: int = 3,
 ) -> tuple[str, ...]:
-    """The topic's key terms: Whoosh's Bo1 over the topic's term weights, favouring terms most of its
-    notes use, shown in their usual spelling (whole words for Korean)."""
-    weight: dict[str, float] = defaultdict(float)
+    """The topic's key terms, shown in their usual spelling (whole words for Korean).
+
+    A term scores by how many of the topic's notes use it against how many notes of the whole index
+    do (``c * log(c / p)`` with ``c`` the share of the topic's notes and ``p`` the index-wide document
+    share, both from the index), plus a bonus when it is in the notes' titles. Whoosh's ``Bo1`` key
+    terms, which suit one note, drift to function words over a few hundred notes; this does not.
+    """
     docs: Counter[str] = Counter()
-    total = 0.0
     for i in members:
-        total += stats.lengths[i]
-        for term, w in stats.vectors[i].items():
-            weight[term] += w
-            docs[term] += 1
-    if total <= 0:
-        return ()
-    min_docs = 2 if len(members) >= 2 else 1
-    max_df = max(stats.doc_count / 2, 2)
+        docs.update(stats.vectors[i].keys())
+    size = len(members)
+    title_docs: Counter[str] = Counter()
+    for title in titles:
+        title_docs.update(set(stats.analyse(title)))
+    min_docs = 2 if size >= 2 else 1
     scored = []
-    for term, w in weight.items():
-        if docs[term] < min_docs or len(term) < 2 or term.isdigit() or stats.df[term] > max_df:
+    for term, n in docs.items():
+        if n < min_docs or len(term) < 2 or term.isdigit() or term in _STOPWORDS:
             continue
-        coverage = docs[term] / len(members)
-        scored.append((stats.bo1(w, term, total) * math.sqrt(coverage), term))
+        share = n / size
+        prior = min(max(stats.df[term], n) / stats.doc_count, 1.0)
+        if share <= prior:
+            continue
+        score = share * math.log(share / prior) * (1.0 + _TITLE_BONUS * title_docs[term] / size)
+        scored.append((score, term))
     scored.sort(key=lambda x: (-x[0], x[1]))
-    text = "\n".join(texts.get(stats.paths[i], "") for i in members)
+    text = "\n".join([*titles, *(texts.get(stats.paths[i], "") for i in members)])
     chosen: list[str] = []
     avoid_set = [a.casefold() for a in avoid]
     for _, term in scored[:60]:
         word = _surface(term, text)
-        if len(word) < 2 or _overlaps(word, chosen) or word.casefold() in avoid_set:
+        if len(word) < 2 or (len(word) == 2 and word.isascii() and not word.isupper()):
+            continue  # "ft", "cm": two Latin letters only for acronyms such as "AI"
+        if _overlaps(word, chosen) or word.casefold() in avoid_set or word.casefold() in _STOPWORDS:
             continue
         chosen.append(word)
         if len(chosen) >= number:
@@ -586,7 +630,8 @@ def _make_topics(
         tags = tuple(t for t in _label_tags(graph, members, note_graph.paths) if t.casefold() not in avoid_tags)
         terms: tuple[str, ...] = ()
         if note_graph.stats is not None:
-            terms = _label_terms(note_graph.stats, [index[p] for p in members], texts, avoid=tags)
+            titles = [str(graph.nodes[p].get("title", p)) for p in members]
+            terms = _label_terms(note_graph.stats, [index[p] for p in members], texts, titles, avoid=tags)
         parts = []
         if tags:
             parts.append(" ".join("#" + t for t in tags))

@@ -21,7 +21,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from ..model import Note
 from .analysis import ANALYZER_VERSION, KOREAN_AVAILABLE, korean_analyzer, tokens, vault_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
@@ -49,9 +49,6 @@ def make_schema() -> Schema:
         "headings": TEXT(analyzer=text, phrase=True, field_boost=1.5),
         "content": TEXT(analyzer=text, phrase=True),
         "props": KEYWORD(lowercase=True, commas=True),
-        "tasks": TEXT(analyzer=text, phrase=True),
-        "tasks_todo": TEXT(analyzer=text, phrase=True),
-        "tasks_done": TEXT(analyzer=text, phrase=True),
         "has": KEYWORD(commas=True),
         "mtime": NUMERIC(stored=True, sortable=True, bits=64),
     }
@@ -110,6 +107,10 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
     has = []
     if note.tasks:
         has.append("tasks")
+    if any(not t.done for t in note.tasks):
+        has.append("tasks-todo")
+    if any(t.done for t in note.tasks):
+        has.append("tasks-done")
     if note.links:
         has.append("links")
     if note.tags:
@@ -124,9 +125,6 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
         "headings": "\n".join(h.text for h in note.headings),
         "content": note.text,
         "props": ",".join(prop_terms(note.frontmatter)),
-        "tasks": "\n".join(t.text for t in note.tasks),
-        "tasks_todo": "\n".join(t.text for t in note.tasks if not t.done),
-        "tasks_done": "\n".join(t.text for t in note.tasks if t.done),
         "has": ",".join(has),
         "mtime": mtime_ns,
     }

@@ -31,9 +31,6 @@ _TEXT_FIELDS = {
     "file": "filename",
     "title": "title",
     "content": "content",
-    "task": "tasks",
-    "task-todo": "tasks_todo",
-    "task-done": "tasks_done",
 }
 
 
@@ -169,8 +166,11 @@ class _Compiler:
         name = node.name
         if name == "tag":
             return self.compile(node.query, "tags")
-        if name in ("task", "task-todo", "task-done") and isinstance(node.query, ast.Phrase) and not node.query.text:
-            return wq.Term("has", "tasks") if name == "task" else wq.Every(_TEXT_FIELDS[name])
+        if name in ("task", "task-todo", "task-done"):
+            has = wq.Term("has", "tasks" if name == "task" else name.replace("task-", "tasks-"))
+            if isinstance(node.query, ast.Phrase) and not node.query.text:
+                return has
+            return self._paths(self._task_paths(node, has))
         if name in _TEXT_FIELDS:
             return self.compile(node.query, _TEXT_FIELDS[name])
         if name in ("section", "line", "match-case"):
@@ -246,6 +246,23 @@ class _Compiler:
                 continue
             chunks = _sections(note) if node.name == "section" else note.text.split("\n")
             if any(evaluate(inner, chunk) for chunk in chunks):
+                out.add(path)
+        return out
+
+
+    def _task_paths(self, node: ast.Field, has: wq.Query) -> set[str]:
+        """Notes with a task (open or done, as asked) whose text matches the sub-query."""
+        inner = node.query
+        _check_text_only(inner, node.name)
+        relaxed = _relax(inner)
+        prefilter = wq.And([has, self.compile(relaxed, "content")]) if relaxed is not None else has
+        wanted_done = {"task": None, "task-todo": False, "task-done": True}[node.name]
+        out = set()
+        for path in self._candidates(prefilter):
+            note = self.ctx.note(path)
+            if note is not None and any(
+                (wanted_done is None or task.done == wanted_done) and evaluate(inner, task.text) for task in note.tasks
+            ):
                 out.add(path)
         return out
 
