@@ -777,7 +777,7 @@ def test_orphans_human_shows_a_differing_title(small: tuple[Path, list[str]]) ->
     assert out == ["sub/deeper/C.md  (Gamma)"]  # titles that differ from the file name are shown
 
 
-TASK_KEYS = {"path", "line", "status", "text"}
+TASK_KEYS = {"path", "line", "status", "done", "text"}
 
 
 def test_tasks(vk: Callable[..., Result], vkj: Callable[..., Any]) -> None:

@@ -52,6 +52,10 @@ class _Context:
         self.debug = debug
         self._vault: Vault | None = None
 
+    def close(self) -> None:
+        if self._vault is not None:
+            self._vault.close()
+
     def vault(self, refresh: bool = False) -> Vault:
         if self._vault is None:
             from .vault import Vault
@@ -140,6 +144,7 @@ def cli(ctx: click.Context, vault: str | None, index_dir: str | None, debug: boo
       vaultkit --vault sample_vault backlinks Gamma --json
     """
     ctx.obj = _Context(vault, index_dir, debug)
+    ctx.call_on_close(ctx.obj.close)
 
 
 # ---------------------------------------------------------------- index
@@ -281,7 +286,8 @@ def note_command(obj: _Context, note: str, as_json: bool, no_refresh: bool) -> N
     if n.tags:
         _out("tags: " + " ".join("#" + t for t in n.tags))
     for key, value in n.frontmatter.items():
-        _out(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+        if key.lower() not in ("tags", "aliases", "title"):
+            _out(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     if n.headings:
         _out("headings:")
         for h in n.headings:
@@ -519,7 +525,7 @@ def tasks_command(
     """
     done = None if todo is None else not todo
     found = obj.vault(refresh=not no_refresh).tasks(query, done=done)
-    items = [{"path": p, "line": t.line, "status": t.status, "text": t.text} for p, t in found]
+    items = [{"path": p, "line": t.line, "status": t.status, "done": t.done, "text": t.text} for p, t in found]
 
     def human() -> None:
         for path, t in found:
@@ -628,7 +634,7 @@ def watch_command(obj: _Context) -> None:
 
 
 @cli.command("parse")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--as-path", default=None, help="Vault-relative path to report (default: the file name).")
 def parse_command(file: str, as_path: str | None) -> None:
     """Show what Obsidian sees in one Markdown FILE, as JSON (no index involved).
@@ -663,7 +669,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            sys.exit(130)  # Ctrl-C: the usual way to stop `watch`
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -78,9 +78,10 @@ def neighbors(graph: nx.MultiDiGraph, path: str, depth: int = 1) -> nx.MultiDiGr
     return sub
 
 
-def _note_neighbours(graph: nx.MultiDiGraph, node: str, out: bool) -> set[str]:
+def _note_neighbours(graph: nx.MultiDiGraph, node: str, out: bool) -> list[str]:
     nodes = graph.successors(node) if out else graph.predecessors(node)
-    return {n for n in nodes if n != node and graph.nodes[n].get("kind") in ("note", "attachment", "unresolved")}
+    kinds = ("note", "attachment", "unresolved")
+    return sorted({n for n in nodes if n != node and graph.nodes[n].get("kind") in kinds})
 
 
 def related(graph: nx.MultiDiGraph, path: str, limit: int = 10) -> list[Related]:
@@ -131,7 +132,7 @@ def related(graph: nx.MultiDiGraph, path: str, limit: int = 10) -> list[Related]
         for y in notes:
             if y == path:
                 continue
-            for tag in my_tags & tags_of[y]:
+            for tag in sorted(my_tags & tags_of[y]):
                 scores[y] += 0.5 * math.log(total / tag_df[tag]) / math.log(total) + 0.05
                 why[y].append(f"shared tag #{tag}")
 

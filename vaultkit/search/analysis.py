@@ -252,6 +252,9 @@ def _cjk_tokens(clusters: list[tuple[str, int, int]]) -> Iterator[tuple[str, int
         yield (first + second)[:MAX_TOKEN_LENGTH], start, end
 
 
+_HANGUL_SYLLABLES = re.compile("[\uac00-\ud7a3]+")
+
+
 def _spans_normalized(text: str) -> Iterator[tuple[str, int, int]]:
     """Tokens of NFKC-normalised ``text`` as (token, start, end) with offsets into ``text``."""
     for match in _RUN_RE.finditer(text):
@@ -259,6 +262,13 @@ def _spans_normalized(text: str) -> Iterator[tuple[str, int, int]]:
         offset = match.start()
         if run.isascii():
             yield run[: MAX_TOKEN_LENGTH * 4].lower()[:MAX_TOKEN_LENGTH], offset, match.end()
+            continue
+        if _HANGUL_SYLLABLES.fullmatch(run):  # fast path for the most common Korean run: bigrams at once
+            if len(run) == 1:
+                yield run, offset, offset + 1
+            else:
+                for k in range(len(run) - 1):
+                    yield run[k : k + 2], offset + k, offset + k + 2
             continue
         kind = _OTHER
         word: list[str] = []  # characters of the current word (kind _WORD)

@@ -226,7 +226,7 @@ class SearchIndex:
     def writer(self, *, bulk: bool = False) -> Any:
         """A Whoosh writer; ``bulk`` allows more memory for a first build."""
         ix = self.open() or self.create()
-        return _writer_class()(ix, limitmb=256 if bulk else 128)
+        return _writer_class()(ix, limitmb=192 if bulk else 96)
 
     def rebuild(self, notes: Iterator[tuple[Note, int]]) -> int:
         """Recreate the index from stored notes ``(note, mtime_ns)``; returns the new generation."""

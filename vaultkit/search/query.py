@@ -249,7 +249,6 @@ class _Compiler:
                 out.add(path)
         return out
 
-
     def _task_paths(self, node: ast.Field, has: wq.Query) -> set[str]:
         """Notes with a task (open or done, as asked) whose text matches the sub-query."""
         inner = node.query
