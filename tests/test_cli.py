@@ -795,6 +795,7 @@ def test_tasks(vk: Callable[..., Result], vkj: Callable[..., Any]) -> None:
         "path": "daily/2024-03-12.md",
         "line": 8,
         "status": "x",
+        "done": True,
         "text": "Gamma 디스크 정리 (체크포인트 120GB 삭제)",
     } in done
     assert jsonl(vk("tasks", "--todo", "--jsonl").stdout) == todo
