@@ -63,6 +63,9 @@ class _Context:
             self._vault = Vault(self.vault_path or find_vault(), self.index_dir)
         if refresh:
             report = self._vault.index()
+            for notice in self._vault.notices:
+                click.echo(f"vaultkit: {notice}", err=True)
+            self._vault.notices.clear()
             for error in report.errors:
                 if error.path in report.added or error.path in report.updated:
                     click.echo(f"vaultkit: skipped {error.path}: {error.error}", err=True)
@@ -551,6 +554,30 @@ def stats_command(obj: _Context, as_json: bool, no_refresh: bool) -> None:
         return
     for key, value in stats.items():
         click.echo(f"{key:>14}  {value}")
+
+
+@cli.command("check")
+@_output_options
+@_refresh_option
+@click.pass_obj
+def check_command(obj: _Context, as_json: bool, as_jsonl: bool, no_refresh: bool) -> None:
+    """List what to fix in the vault: unreadable files, invalid frontmatter, broken links,
+    links to missing headings or blocks, and file names shared by several notes.
+
+    \b
+    Example:
+      vaultkit --vault sample_vault check
+    """
+    found = obj.vault(refresh=not no_refresh).check()
+    items = [{"kind": p.kind, "path": p.path, "line": p.line, "message": p.message} for p in found]
+
+    def human() -> None:
+        for p in found:
+            where = f"{p.path}:{p.line}" if p.line else p.path
+            click.echo(click.style(f"{p.kind:<20}", fg="yellow") + f" {where}  {p.message}", color=_color())
+        click.echo(f"{len(found)} problem{'s' if len(found) != 1 else ''}", err=True)
+
+    _emit_list(items, as_json, as_jsonl, human)
 
 
 @cli.command("graph")

@@ -261,3 +261,17 @@ class TagCount:
 
     tag: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something in the vault to fix (``vaultkit check``).
+
+    ``kind`` is ``unreadable``, ``invalid-frontmatter``, ``broken-link``, ``missing-anchor`` or
+    ``duplicate-name``; ``line`` is 1-based or None.
+    """
+
+    kind: str
+    path: str
+    line: int | None
+    message: str

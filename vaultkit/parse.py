@@ -132,6 +132,11 @@ def parse_frontmatter(yaml_text: str) -> tuple[dict[str, Any], str | None]:
         if not isinstance(data, dict):
             return {}, f"frontmatter is a {type(data).__name__}, not a set of properties"
         return _jsonable(data), None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # the YAML starts on line 2
+        what = exc.problem or exc.context or "unreadable"
+        return {}, f"invalid YAML frontmatter{where}: {what}"
     except yaml.YAMLError as exc:
         return {}, "invalid YAML frontmatter: " + " ".join(str(exc).split())
     except (ValueError, TypeError, RecursionError) as exc:

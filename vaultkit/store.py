@@ -125,6 +125,11 @@ class Store:
         """True before the first committed refresh."""
         return self.meta("schema") is None
 
+    def check(self) -> bool:
+        """True when SQLite finds the database intact (a quick check, not a full scan)."""
+        row = self.db.execute("PRAGMA quick_check").fetchone()
+        return bool(row) and row[0] == "ok"
+
     def begin(self) -> None:
         """Start a write transaction (taking SQLite's write lock at once)."""
         self.db.execute("BEGIN IMMEDIATE")
@@ -256,6 +261,14 @@ class Store:
         by_title = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE title = ? COLLATE NOCASE", (ref,))]
         by_alias = [r[0] for r in self.db.execute("SELECT path FROM aliases WHERE alias = ?", (folded,))]
         return {"name": sorted(by_name), "title": sorted(by_title), "alias": sorted(set(by_alias))}
+
+    def frontmatter_errors(self) -> list[tuple[str, str]]:
+        """``(path, message)`` of notes whose frontmatter could not be read."""
+        rows = self.db.execute(
+            "SELECT path, json_extract(data, '$.frontmatter_error') FROM notes"
+            " WHERE json_extract(data, '$.frontmatter_error') IS NOT NULL ORDER BY path"
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def aliases(self) -> dict[str, list[str]]:
         """Note path to its aliases (casefolded)."""

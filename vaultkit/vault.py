@@ -14,6 +14,7 @@ import hashlib
 import os
 import pickle
 import re
+import sqlite3
 import time
 import unicodedata
 from collections import Counter
@@ -30,6 +31,7 @@ from .model import (
     Note,
     NoteRef,
     OutLink,
+    Problem,
     Related,
     TagCount,
     Task,
@@ -88,6 +90,8 @@ class Vault:
         self.resolve_aliases = resolve_aliases
         self._store: Store | None = None
         self._search: SearchIndex | None = None
+        self.notices: list[str] = []
+        """Things worth telling the user that are not errors (an index rebuilt after damage)."""
         self._graph: Any = None
         self._graph_generation = -1
 
@@ -95,16 +99,31 @@ class Vault:
 
     @property
     def store(self) -> Store:
-        """The underlying store (opened on first use)."""
+        """The underlying store (opened on first use).
+
+        A store of another version, or one that is corrupt or not a vaultkit store at all, is
+        discarded and rebuilt on the next refresh; :attr:`notices` says so.
+        """
         if self._store is None:
-            self._store = Store(self.index_dir)
-            if not self._store.schema_ok():
-                self._store.close()
+            store: Store | None = None
+            try:
+                store = Store(self.index_dir)
+                healthy = store.schema_ok() and store.check()
+            except sqlite3.DatabaseError as exc:
+                store, healthy = None, False
+                reason = f"the index in {self.index_dir} is damaged ({exc}); rebuilding it"
+            else:
+                reason = f"the index in {self.index_dir} is from another vaultkit version; rebuilding it"
+            if not healthy:
+                if store is not None:
+                    store.close()
+                self.notices.append(reason)
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(FileNotFoundError):
                         (self.index_dir / (Store.FILENAME + suffix)).unlink()
-                self._store = Store(self.index_dir)
-        return self._store
+                store = Store(self.index_dir)
+            self._store = store
+        return self._store  # type: ignore[return-value]
 
     @property
     def search_index(self) -> SearchIndex:
@@ -432,6 +451,31 @@ class Vault:
                 continue
             out.extend((note.path, task) for task in note.tasks if done is None or task.done == done)
         return out
+
+    def check(self) -> list[Problem]:
+        """Everything in the vault a user may want to fix, as a list: unreadable files, broken links,
+        links to missing headings or blocks, file names shared by several notes (``[[name]]`` is
+        ambiguous there), and invalid frontmatter."""
+        store = self._ready()
+        problems = [Problem("unreadable", path, None, error) for path, error in store.errors()]
+        problems += [
+            Problem("broken-link", u.source, u.line, f"{u.link.raw} points to no file") for u in self.unresolved()
+        ]
+        problems += [
+            Problem("missing-anchor", p.source, p.line, f"{p.link.raw}: {p.problem}") for p in self.link_problems()
+        ]
+        by_name: dict[str, list[str]] = {}
+        for path in store.note_titles():
+            by_name.setdefault(path.rsplit("/", 1)[-1].casefold(), []).append(path)
+        for paths in sorted(by_name.values()):
+            if len(paths) > 1:
+                for path in sorted(paths):
+                    others = ", ".join(p for p in sorted(paths) if p != path)
+                    problems.append(Problem("duplicate-name", path, None, f"same file name as {others}"))
+        for path, error in store.frontmatter_errors():
+            problems.append(Problem("invalid-frontmatter", path, 1, error))
+        order = {"unreadable": 0, "invalid-frontmatter": 1, "broken-link": 2, "missing-anchor": 3, "duplicate-name": 4}
+        return sorted(problems, key=lambda p: (order[p.kind], p.path, p.line or 0))
 
     def stats(self) -> dict[str, Any]:
         """Counts of notes, attachments, links, unresolved links, tags, orphans and the index size."""
