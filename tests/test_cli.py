@@ -49,6 +49,7 @@ ANSI = "\x1b["
 
 COMMANDS = {
     "index",
+    "check",
     "search",
     "note",
     "backlinks",
