@@ -50,6 +50,8 @@ ANSI = "\x1b["
 COMMANDS = {
     "index",
     "check",
+    "topics",
+    "map",
     "search",
     "note",
     "backlinks",
@@ -791,7 +793,13 @@ def test_tasks(vk: Callable[..., Result], vkj: Callable[..., Any]) -> None:
     assert all(t["status"] != " " for t in done)
     key = lambda t: (t["path"], t["line"])  # noqa: E731
     assert sorted(todo + done, key=key) == sorted(every, key=key)
-    assert {"path": "projects/alpha/Alpha plan.md", "line": 15, "status": " ", "done": False, "text": "웹 UI 붙이기"} in todo
+    assert {
+        "path": "projects/alpha/Alpha plan.md",
+        "line": 15,
+        "status": " ",
+        "done": False,
+        "text": "웹 UI 붙이기",
+    } in todo
     assert {
         "path": "daily/2024-03-12.md",
         "line": 8,

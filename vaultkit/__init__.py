@@ -21,6 +21,8 @@ _EXPORTS = {
     "scan_vault": "vaultkit.files",
     "LinkResolver": "vaultkit.resolve",
     "Vault": "vaultkit.vault",
+    "Topic": "vaultkit.topics",
+    "TopicMap": "vaultkit.maps",
     "Note": "vaultkit.model",
     "Link": "vaultkit.model",
     "ExternalLink": "vaultkit.model",
@@ -67,6 +69,8 @@ __all__ = [
     "TagCount",
     "TagOccurrence",
     "Task",
+    "Topic",
+    "TopicMap",
     "UnreadableFileError",
     "UnresolvedLink",
     "Vault",
@@ -81,6 +85,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .errors import NoteNotFoundError, QueryError, UnreadableFileError, VaultkitError, VaultNotFoundError
     from .files import read_text, scan_vault
+    from .maps import TopicMap
     from .model import (
         Backlink,
         Block,
@@ -103,6 +108,7 @@ if TYPE_CHECKING:
     )
     from .parse import parse_note
     from .resolve import LinkResolver
+    from .topics import Topic
     from .vault import Vault
 
 

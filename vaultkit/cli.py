@@ -612,12 +612,101 @@ def graph_command(
       vaultkit graph --format graphml -o vault.graphml
       vaultkit graph --format html --tags -o graph.html
     """
-    from .export import export_graph
+    vault = obj.vault(refresh=not no_refresh)
+    text = vault.export(fmt, tags=tags, attachments=not no_attachments, unresolved=not no_unresolved)
+    _write_or_print(text, output, force)
+
+
+@cli.command("topics")
+@click.option("--min-size", default=3, show_default=True, type=click.IntRange(min=1), help="Smallest topic shown.")
+@click.option("--resolution", default=1.0, show_default=True, type=float, help="Higher: more, smaller topics.")
+@click.option("--folder", help="Only notes in this folder.")
+@click.option("--tag", help="Only notes with this tag (or its children).")
+@click.option("--limit", type=click.IntRange(min=1), help="Show only the N largest topics.")
+@_output_options
+@_refresh_option
+@click.pass_obj
+def topics_command(
+    obj: _Context,
+    min_size: int,
+    resolution: float,
+    folder: str | None,
+    tag: str | None,
+    limit: int | None,
+    as_json: bool,
+    as_jsonl: bool,
+    no_refresh: bool,
+) -> None:
+    """Topics of the vault: communities of notes joined by links, shared tags and similar text.
+
+    \b
+    Examples:
+      vaultkit topics --limit 5
+      vaultkit topics --tag research --json
+    """
+    found = obj.vault(refresh=not no_refresh).topics(min_size=min_size, resolution=resolution, folder=folder, tag=tag)
+    found = found[:limit] if limit else found
+    items = [t.as_dict() for t in found]
+
+    def human() -> None:
+        for t in found:
+            click.echo(click.style(f"{t.id} ({t.size})", fg="cyan") + f"  {t.label}", color=_color())
+            click.echo("    hubs: " + "; ".join(t.hubs))
+
+    _emit_list(items, as_json, as_jsonl, human)
+
+
+@cli.command("map")
+@click.argument("subject", required=False)
+@click.option("--topic", "topic", help="A topic id from `vaultkit topics` (or its number).")
+@click.option("--depth", default=2, show_default=True, type=click.IntRange(min=1), help="Neighbourhood of a NOTE.")
+@click.option("--min-size", default=3, show_default=True, type=click.IntRange(min=1))
+@click.option("--resolution", default=1.0, show_default=True, type=float)
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "mermaid", "dot", "html"]), default="markdown", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --output file.")
+@_refresh_option
+@click.pass_obj
+def map_command(
+    obj: _Context,
+    subject: str | None,
+    topic: str | None,
+    depth: int,
+    min_size: int,
+    resolution: float,
+    fmt: str,
+    output: str | None,
+    force: bool,
+    no_refresh: bool,
+) -> None:
+    """A map of content for a TAG (#tag), a NOTE's neighbourhood, or a --topic: Markdown to drop into the
+    vault, or Mermaid, DOT or an HTML page.
+
+    \b
+    Examples:
+      vaultkit map '#lang' -o "MOC lang.md"
+      vaultkit map StyleGAN --format mermaid
+      vaultkit map --topic 1 --format html -o topic.html
+    """
+    from .errors import NoteNotFoundError
 
     vault = obj.vault(refresh=not no_refresh)
-    graph = vault.build_graph(tags=tags, attachments=not no_attachments, unresolved=not no_unresolved)
-    text = export_graph(graph, fmt)
-    _write_or_print(text, output, force)
+    if (subject is None) == (topic is None):
+        raise click.UsageError("give a TAG or NOTE, or --topic ID")
+    if topic is not None:
+        m = vault.topic_map(topic=topic, min_size=min_size, resolution=resolution)
+    elif subject is not None and subject.startswith("#"):
+        m = vault.topic_map(tag=subject[1:])
+    else:
+        try:
+            m = vault.topic_map(note=subject, depth=depth)
+        except NoteNotFoundError:
+            if not any(t.tag.casefold() == (subject or "").casefold() for t in vault.tags()):
+                raise
+            m = vault.topic_map(tag=subject)
+    _write_or_print(vault.render_map(m, fmt), output, force)
 
 
 def _write_or_print(text: str, output: str | None, force: bool) -> None:

@@ -16,8 +16,15 @@ edges combine three signals:
   as similar to it.
 
 Each :class:`Topic` has a stable id (from its top hub's path, not from the order communities came
-out in), a label (dominant tags and key terms of its notes, Korean and English alike), hub notes
-(PageRank inside the topic), its notes and its neighbouring topics.
+out in), a label, hub notes (weighted PageRank inside the topic, where links keep their direction
+and outweigh text), its notes and its neighbouring topics (the summed weight of the edges between).
+
+The label is the topic's dominant tags and three key terms. A term scores by the share of the
+topic's notes using it against its document share in the whole index (``c * log(c / p)``), with a
+bonus for terms in the notes' names and titles; English function words, URL debris and LaTeX
+commands never qualify, and a word a bigger topic's label already has is used only as a last
+resort. Terms are shown in their usual spelling; Korean index bigrams become the word they come
+from (``산모`` in ``확산모델은`` is shown as ``확산모델``).
 
 The text statistics are read from the search index and the note texts are analysed with the
 index's own ``content`` analyzer, so the terms are exactly the index terms; nothing is stored.
@@ -27,7 +34,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os.path
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -42,8 +48,10 @@ from .errors import VaultkitError
 __all__ = [
     "Topic",
     "TopicNotFoundError",
+    "describe_notes",
     "detect_topics",
     "find_topic",
+    "neighbourhood",
     "select_notes",
     "topic_of",
 ]
@@ -53,6 +61,9 @@ CONTENT_FIELD = "content"
 
 _KEY_TERMS = 12
 """Key terms per note for the similarity search (as ``key_terms_from_text(..., numterms=12)``)."""
+
+_TEXT_HUB_FACTOR = 0.25
+"""Text similarity counts this much for hubs (PageRank), so that where there are links, links decide."""
 
 _TITLE_BONUS = 6.0
 """A label term found in every title of a topic scores (1 + this) times as much as one in none."""
@@ -69,6 +80,26 @@ _LINK_FULL_WEIGHT_OUTDEGREE = 16
 # Whoosh's BM25F defaults (whoosh.scoring.BM25F).
 _BM25_B = 0.75
 _BM25_K1 = 1.2
+
+
+# English function words, web debris, LaTeX commands and the commonest Korean endings and particles
+# (as index bigrams): neither labels nor evidence of similarity.
+_STOPWORD_TEXT = """
+    a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done down during each either else etc even ever every few
+    for from further get gets got had has have having he her here hers him his how however i if in into is it
+    its itself just less like made make many may me might more most much must my neither no nor not now of off
+    often on once one only or other others our ours out over own per quite rather really same see seen she
+    should since so some such than that the their theirs them then there these they this those though through
+    thus to too under until up upon us use used uses using very via was we well were what when where whether
+    which while who whom whose why will with within without would yet you your yours yourself none say says said
+    http https www com org net html htm php amp nbsp img png jpg pdf
+    frac dfrac tfrac mathrm mathbf mathit mathcal mathbb operatorname displaystyle cdot ldots cdots left right
+    begin end align aligned quad qquad text textbf sqrt
+    있다 있는 있고 없다 없는 하는 하고 한다 했다 해서 된다 되는 이다 니다 습니 합니 입니 것이 것은 것을 에서 으로
+    에게 때문 위해 통해 같은 대한
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 class TopicNotFoundError(VaultkitError):
@@ -192,19 +223,38 @@ class _TextStats:
         for vector in self.vectors:
             local_df.update(vector.keys())
         self.local_df = local_df
-        # index-wide document frequency and collection frequency of each term we saw
-        self.df: dict[str, int] = {}
-        self.cf: dict[str, float] = {}
-        for term in sorted(local_df):
-            info = reader.term_info(CONTENT_FIELD, term) if (CONTENT_FIELD, term) in reader else None
-            if info is None:  # not in the index (a stale index): count the selection itself
-                self.df[term], self.cf[term] = local_df[term], float(local_df[term])
-            else:
-                self.df[term], self.cf[term] = int(info.doc_frequency()), float(info.weight())
+        # index-wide document frequency and collection frequency, looked up as terms are needed
+        self._reader = reader
+        self._info: dict[str, tuple[int, float]] = {}
+        self._idf: dict[str, float] = {}
+        self._norms = [_BM25_K1 * ((1 - _BM25_B) + _BM25_B * n / self.avg_length) for n in self.lengths]
         max_df = max(self.doc_count / 2, 2)
         self.usable = {
-            t for t, n in local_df.items() if n >= 2 and self.df[t] <= max_df and len(t) >= 2 and not t.isdigit()
+            t
+            for t, n in local_df.items()
+            if n >= 2 and len(t) >= 2 and not t.isdigit() and t not in _STOPWORDS and self.df(t) <= max_df
         }
+
+    def _lookup(self, term: str) -> tuple[int, float]:
+        found = self._info.get(term)
+        if found is None:
+            from whoosh.reading import TermNotFound
+
+            try:
+                info = self._reader.term_info(CONTENT_FIELD, term)
+                found = (int(info.doc_frequency()), float(info.weight()))
+            except TermNotFound:  # not in the index (it lags behind the texts): count the selection
+                found = (self.local_df[term], float(self.local_df[term]))
+            self._info[term] = found
+        return found
+
+    def df(self, term: str) -> int:
+        """The number of indexed notes with ``term``."""
+        return self._lookup(term)[0]
+
+    def cf(self, term: str) -> float:
+        """The number of times ``term`` occurs in the index."""
+        return self._lookup(term)[1]
 
     def analyse(self, text: str) -> list[str]:
         """The index terms of ``text`` (the ``content`` field's analyzer)."""
@@ -213,11 +263,14 @@ class _TextStats:
 
     def idf(self, term: str) -> float:
         """Whoosh's idf: ``log(N / (df + 1)) + 1``."""
-        return math.log(self.doc_count / (self.df[term] + 1)) + 1.0
+        value = self._idf.get(term)
+        if value is None:
+            value = self._idf[term] = math.log(self.doc_count / (self.df(term) + 1)) + 1.0
+        return value
 
     def bo1(self, weight: float, term: str, total: float) -> float:
         """Whoosh's Bo1 key-term score of ``term`` with ``weight`` in a text of ``total`` tokens."""
-        return float(self.model.score(weight, max(self.cf[term], 1e-9), total))
+        return float(self.model.score(weight, max(self.cf(term), 1e-9), total))
 
     def key_terms(self, i: int, number: int = _KEY_TERMS) -> list[tuple[str, float]]:
         """The note's key terms that other notes can share, normalised so the best weighs 1."""
@@ -231,48 +284,69 @@ class _TextStats:
         return [(t, s / best) for s, t in top]
 
     def bm25(self, term: str, i: int) -> float:
+        """Whoosh's BM25F score of one term in note ``i`` (one field, default B and K1)."""
         tf = self.vectors[i].get(term, 0.0)
         if not tf:
             return 0.0
-        norm = _BM25_K1 * ((1 - _BM25_B) + _BM25_B * self.lengths[i] / self.avg_length)
-        return self.idf(term) * tf * (_BM25_K1 + 1) / (tf + norm)
+        return self.idf(term) * tf * (_BM25_K1 + 1) / (tf + self._norms[i])
 
 
-def _text_edges(stats: _TextStats, max_similar: int) -> dict[tuple[int, int], float]:
-    """Symmetric textual similarity between notes: ``(i, j) -> weight`` with ``i < j``, in (0, 1]."""
-    n = len(stats.paths)
-    keys = [stats.key_terms(i) for i in range(n)]
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, vector in enumerate(stats.vectors):
-        for term in vector:
-            if term in stats.usable:
-                postings[term].append(i)
+class _Similarity:
+    """``more_like_this`` over the selected notes: key terms matched with BM25, made symmetric."""
 
-    def score(query: list[tuple[str, float]], i: int) -> float:
-        return sum(boost * stats.bm25(term, i) for term, boost in query)
+    def __init__(self, stats: _TextStats) -> None:
+        self.stats = stats
+        self._keys: dict[int, list[tuple[str, float]]] = {}
+        self._self: dict[int, float] = {}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, vector in enumerate(stats.vectors):
+            for term in vector:
+                if term in stats.usable:
+                    self.postings[term].append(i)
 
-    self_score = [score(keys[i], i) for i in range(n)]
-    edges: dict[tuple[int, int], float] = {}
-    for a in range(n):
-        query = keys[a]
-        if not query or self_score[a] <= 0:
-            continue
+    def keys(self, i: int) -> list[tuple[str, float]]:
+        if i not in self._keys:
+            self._keys[i] = self.stats.key_terms(i)
+        return self._keys[i]
+
+    def score(self, query: int, i: int) -> float:
+        """The BM25 score of note ``i`` for the key terms of note ``query`` (boosted by their weight)."""
+        return sum(boost * self.stats.bm25(term, i) for term, boost in self.keys(query))
+
+    def self_score(self, i: int) -> float:
+        if i not in self._self:
+            self._self[i] = self.score(i, i)
+        return self._self[i]
+
+    def weight(self, a: int, b: int, forward_score: float | None = None) -> float:
+        """Symmetric similarity in [0, 1]: the geometric mean of each note's normalised score for the other."""
+        sa, sb = self.self_score(a), self.self_score(b)
+        if sa <= 0 or sb <= 0:
+            return 0.0
+        forward = min((self.score(a, b) if forward_score is None else forward_score) / sa, 1.0)
+        backward = min(self.score(b, a) / sb, 1.0)
+        return math.sqrt(forward * backward)
+
+    def similar(self, a: int, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best matches of note ``a`` (by its own query), with their symmetric weight."""
+        if not self.keys(a) or self.self_score(a) <= 0:
+            return []
         acc: dict[int, float] = defaultdict(float)
-        for term, boost in query:
-            for b in postings.get(term, ()):
+        for term, boost in self.keys(a):
+            for b in self.postings.get(term, ()):
                 if b != a:
-                    acc[b] += boost * stats.bm25(term, b)
-        best = sorted(acc.items(), key=lambda x: (-x[1], x[0]))[:max_similar]
-        for b, s in best:
-            pair = (a, b) if a < b else (b, a)
-            if pair in edges or self_score[b] <= 0:
-                continue
-            forward = min(s / self_score[a], 1.0)
-            backward = min(score(keys[b], a) / self_score[b], 1.0)
-            weight = math.sqrt(forward * backward)
-            if weight >= _MIN_SIMILARITY:
-                edges[pair] = weight
-    return edges
+                    acc[b] += boost * self.stats.bm25(term, b)
+        best = sorted(acc.items(), key=lambda x: (-x[1], x[0]))[:limit]
+        out = [(b, self.weight(a, b, s)) for b, s in best]
+        return [(b, w) for b, w in out if w >= _MIN_SIMILARITY]
+
+    def edges(self, limit: int) -> dict[tuple[int, int], float]:
+        """Every note joined to its best matches: ``(i, j) -> weight`` with ``i < j``."""
+        edges: dict[tuple[int, int], float] = {}
+        for a in range(len(self.stats.paths)):
+            for b, w in self.similar(a, limit):
+                edges[(a, b) if a < b else (b, a)] = w
+        return edges
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -309,13 +383,13 @@ def _build_note_graph(
     weights: dict[tuple[str, str], float] = defaultdict(float)
     directed: dict[str, dict[str, float]] = {p: {} for p in paths}
 
-    def add(u: str, v: str, w: float, *, arrow: bool = False) -> None:
+    def add(u: str, v: str, w: float, *, arrow: bool = False, hub_factor: float = 1.0) -> None:
         if w <= 0 or u == v:
             return
         weights[(u, v) if u < v else (v, u)] += w
-        directed[u][v] = directed[u].get(v, 0.0) + w
+        directed[u][v] = directed[u].get(v, 0.0) + w * hub_factor
         if not arrow:
-            directed[v][u] = directed[v].get(u, 0.0) + w
+            directed[v][u] = directed[v].get(u, 0.0) + w * hub_factor
 
     # links: one per ordered pair, whatever the number of occurrences
     for u in paths:
@@ -347,8 +421,8 @@ def _build_note_graph(
     if searcher is not None:
         stats = _TextStats(searcher, paths, texts)
         if text_weight > 0 and max_similar > 0:
-            for (i, j), w in sorted(_text_edges(stats, max_similar).items()):
-                add(paths[i], paths[j], text_weight * w)
+            for (i, j), w in sorted(_Similarity(stats).edges(max_similar).items()):
+                add(paths[i], paths[j], text_weight * w, hub_factor=_TEXT_HUB_FACTOR)
 
     undirected = nx.Graph()
     undirected.add_nodes_from(paths)
@@ -474,28 +548,10 @@ def _overlaps(word: str, chosen: Iterable[str]) -> bool:
         if w == o or w in o or o in w:
             return True
         shorter = min(len(w), len(o))
-        common = len(os.path.commonprefix([w, o]))
+        common = next((k for k, (x, y) in enumerate(zip(w, o, strict=False)) if x != y), shorter)
         if shorter >= 4 and common >= max(4, shorter - 2):
             return True  # automata / automaton, curve / curvature
     return False
-
-
-# Function words and web debris that make poor labels (the labels only; similarity keeps every term).
-_STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing done down during each either else etc even ever every few
-    for from further get gets got had has have having he her here hers him his how however i if in into is it
-    its itself just less like made make many may me might more most much must my neither no nor not now of off
-    often on once one only or other others our ours out over own per quite rather really same see seen she
-    should since so some such than that the their theirs them then there these they this those though through
-    thus to too under until up upon us use used uses using very via was we well were what when where whether
-    which while who whom whose why will with within without would yet you your yours yourself
-    http https www com org net html htm php amp nbsp img png jpg pdf
-    frac dfrac tfrac mathrm mathbf mathit mathcal mathbb operatorname displaystyle cdot ldots cdots left right
-    begin end align aligned quad qquad text textbf sqrt
-    """.split()
-)
 
 
 def _label_terms(
@@ -504,9 +560,13 @@ def _label_terms(
     texts: Mapping[str, str],
     titles: Sequence[str],
     avoid: Iterable[str],
+    used: Collection[str] = (),
     number: int = 3,
 ) -> tuple[str, ...]:
     """The topic's key terms, shown in their usual spelling (whole words for Korean).
+
+    Words in ``avoid`` are never chosen; words in ``used`` (casefolded: the labels of bigger topics)
+    only when there are not enough others, so that labels tell topics apart.
 
     A term scores by how many of the topic's notes use it against how many notes of the whole index
     do (``c * log(c / p)`` with ``c`` the share of the topic's notes and ``p`` the index-wide document
@@ -526,7 +586,7 @@ def _label_terms(
         if n < min_docs or len(term) < 2 or term.isdigit() or term in _STOPWORDS:
             continue
         share = n / size
-        prior = min(max(stats.df[term], n) / stats.doc_count, 1.0)
+        prior = min(max(stats.df(term), n) / stats.doc_count, 1.0)
         if share <= prior:
             continue
         score = share * math.log(share / prior) * (1.0 + _TITLE_BONUS * title_docs[term] / size)
@@ -535,33 +595,63 @@ def _label_terms(
     text = "\n".join([*titles, *(texts.get(stats.paths[i], "") for i in members)])
     chosen: list[str] = []
     avoid_set = [a.casefold() for a in avoid]
+    spare: list[str] = []  # words other topics' labels already use: only when nothing else is left
     for _, term in scored[:60]:
         word = _surface(term, text)
         if len(word) < 2 or (len(word) == 2 and word.isascii() and not word.isupper()):
             continue  # "ft", "cm": two Latin letters only for acronyms such as "AI"
         if _overlaps(word, chosen) or word.casefold() in avoid_set or word.casefold() in _STOPWORDS:
             continue
+        if word.casefold() in used:
+            spare.append(word)
+            continue
         chosen.append(word)
         if len(chosen) >= number:
             break
+    for word in spare:
+        if len(chosen) >= number:
+            break
+        if not _overlaps(word, chosen):
+            chosen.append(word)
     return tuple(chosen)
 
 
-def _label_tags(graph: nx.MultiDiGraph, members: Sequence[str], all_paths: Sequence[str]) -> tuple[str, ...]:
-    """Up to two tags most of the topic's notes carry and that do not mark the whole selection."""
+def _name(path: str) -> str:
+    """The file name without ``.md``."""
+    name = path.rsplit("/", 1)[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
+def _title_text(graph: nx.MultiDiGraph, path: str) -> str:
+    """The note's file name, and its title when that differs (both name the note for people)."""
+    name = _name(path)
+    title = str(graph.nodes[path].get("title", name))
+    return name if title == name else f"{name} {title}"
+
+
+def _tag_counts(graph: nx.MultiDiGraph) -> tuple[Counter[str], int]:
+    """How many notes of the whole vault carry each tag (casefolded), and the number of notes."""
+    overall: Counter[str] = Counter()
+    total = 0
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") == "note":
+            total += 1
+            overall.update({t.casefold() for t in _note_tags(graph, str(node))})
+    return overall, total
+
+
+def _label_tags(graph: nx.MultiDiGraph, members: Sequence[str], overall: Counter[str], total: int) -> tuple[str, ...]:
+    """Up to two tags that at least 30% of the topic's notes carry, rarer tags (in the vault) first."""
     count: Counter[str] = Counter()
     spelling: dict[str, Counter[str]] = defaultdict(Counter)
     for p in members:
         for tag in {t.casefold(): t for t in _note_tags(graph, p)}.values():
             count[tag.casefold()] += 1
             spelling[tag.casefold()][tag] += 1
-    overall: Counter[str] = Counter()
-    for p in all_paths:
-        overall.update({t.casefold() for t in _note_tags(graph, p)})
     need = max(2, math.ceil(0.3 * len(members))) if len(members) > 1 else 1
     ranked = sorted(
-        (t for t, c in count.items() if c >= need and overall[t] < len(all_paths)),
-        key=lambda t: (-count[t] * (1.0 + _tag_idf(overall[t], len(all_paths))), t),
+        (t for t, c in count.items() if c >= need),
+        key=lambda t: (-count[t] * (1.0 + _tag_idf(overall[t], total)), t),
     )
     return tuple(spelling[t].most_common(1)[0][0] for t in ranked[:2])
 
@@ -589,11 +679,16 @@ def detect_topics(
     """Topics of the notes of ``graph`` (the vault's link graph), biggest first (then by id).
 
     ``texts`` maps note paths to their plain text (``dict(vault.store.texts())``); ``searcher`` is an
-    open Whoosh searcher on the vault's index (``vault.search_index.open().searcher()``), or None to
-    use links and tags only (labels then come from tags and hub titles). ``folder``, ``tag`` and
-    ``only`` restrict the notes considered (see :func:`select_notes`). Communities smaller than
-    ``min_size`` are left out: their notes are in no topic. A higher ``resolution`` gives more,
-    smaller topics. The result depends only on the inputs and ``seed``.
+    open Whoosh searcher on the vault's current index (``vault.search_index.open().searcher()``), or
+    None to use links and tags only (labels are then the tags and the top hub's name).
+
+    ``folder``, ``tag`` and ``only`` restrict the notes considered (see :func:`select_notes`);
+    textual similarity is then sought among those notes only. Communities smaller than ``min_size``
+    are left out: their notes are in no topic (see :func:`topic_of`). A higher ``resolution`` gives
+    more, smaller topics (Louvain's modularity resolution). ``text_weight`` and ``tag_weight`` scale
+    those edges against links (a link weighs 1; a text edge at most 1, typically 0.1-0.5);
+    ``max_similar`` is how many best textual matches each note is joined to. The result depends
+    only on the inputs and ``seed``.
     """
     paths = select_notes(graph, folder=folder, tag=tag, only=only)
     if not paths:
@@ -620,25 +715,30 @@ def _make_topics(
     taken: set[str] = set()
     drafts: list[tuple[str, list[str], list[str], tuple[str, ...], tuple[str, ...], str]] = []
     avoid_tags = _tag_prefixes(restrict_tag) if restrict_tag else []
+    overall, total = _tag_counts(graph)
+    used: set[str] = set()
     for members in groups:
         rank = _pagerank(members, note_graph.directed)
         weighted_degree = {p: note_graph.undirected.degree(p, weight="weight") for p in members}
         ordered = sorted(members, key=lambda p: (-round(rank[p], 12), -weighted_degree[p], p))
-        hubs = ordered[:3]
+        hubs = ordered[: max(1, min(3, len(members) // 4))]
         topic_id = _topic_id(hubs[0], taken)
         taken.add(topic_id)
-        tags = tuple(t for t in _label_tags(graph, members, note_graph.paths) if t.casefold() not in avoid_tags)
+        tags = tuple(t for t in _label_tags(graph, members, overall, total) if t.casefold() not in avoid_tags)
         terms: tuple[str, ...] = ()
         if note_graph.stats is not None:
-            titles = [str(graph.nodes[p].get("title", p)) for p in members]
-            terms = _label_terms(note_graph.stats, [index[p] for p in members], texts, titles, avoid=tags)
+            titles = [_title_text(graph, p) for p in members]
+            avoid = [*tags, *(t.rsplit("/", 1)[-1] for t in avoid_tags)]
+            terms = _label_terms(note_graph.stats, [index[p] for p in members], texts, titles, avoid=avoid, used=used)
+        fresh = [t for t in terms if t.casefold() not in used]
+        used.update(t.casefold() for t in terms)
         parts = []
         if tags:
             parts.append(" ".join("#" + t for t in tags))
-        if terms:
+        if terms and (fresh or tags):
             parts.append(", ".join(terms))
-        else:
-            parts.append(str(graph.nodes[hubs[0]].get("title", hubs[0])))
+        else:  # nothing of its own to say: the top hub's name tells it from the others
+            parts.append(", ".join([_name(hubs[0]), *terms[:2]]))
         label = " · ".join(parts)
         rest = sorted(set(members) - set(hubs))
         drafts.append((topic_id, hubs, [*hubs, *rest], terms, tags, label))
@@ -659,6 +759,71 @@ def _make_topics(
     return topics
 
 
+def describe_notes(
+    graph: nx.MultiDiGraph,
+    texts: Mapping[str, str],
+    searcher: Any | None,
+    paths: Collection[str],
+    *,
+    text_weight: float = 1.0,
+    tag_weight: float = 1.0,
+    max_similar: int = 5,
+    tag: str | None = None,
+) -> Topic | None:
+    """A :class:`Topic` made of exactly these notes (label, hubs, id), without community detection;
+    None when none of them is a note of ``graph``. ``tag`` (which they all carry) is left out of the label."""
+    chosen = select_notes(graph, only=paths)
+    if not chosen:
+        return None
+    note_graph = _build_note_graph(
+        graph, chosen, texts, searcher, text_weight=text_weight, tag_weight=tag_weight, max_similar=max_similar
+    )
+    return _make_topics(graph, note_graph, [chosen], texts, restrict_tag=tag)[0]
+
+
+def neighbourhood(
+    graph: nx.MultiDiGraph,
+    texts: Mapping[str, str],
+    searcher: Any | None,
+    path: str,
+    *,
+    depth: int = 2,
+    width: int = 8,
+) -> list[str]:
+    """The notes around ``path``, within ``depth`` steps (``path`` first, then by path).
+
+    A step follows a link (either direction) or goes to one of the ``width`` notes most similar in
+    text (when ``searcher`` is given). A note with more than ``4 * width`` links is reached but not
+    walked through: it is a hub, and everything would be its neighbour.
+    """
+    if path not in graph or graph.nodes[path].get("kind") != "note":
+        return []
+    notes = select_notes(graph)
+    index = {p: i for i, p in enumerate(notes)}
+    similarity = _Similarity(_TextStats(searcher, notes, texts)) if searcher is not None and width > 0 else None
+
+    def linked(node: str) -> set[str]:
+        around = set(graph.successors(node)) | set(graph.predecessors(node))
+        return {str(n) for n in around if n != node and graph.nodes[n].get("kind") == "note"}
+
+    seen = {path}
+    frontier = [path]
+    for step in range(max(depth, 0)):
+        nxt: set[str] = set()
+        for node in frontier:
+            links = linked(node)
+            if step > 0 and len(links) > 4 * width:
+                continue
+            nxt |= links
+            if similarity is not None:
+                nxt |= {notes[j] for j, _ in similarity.similar(index[node], width)}
+        frontier = sorted(nxt - seen)
+        seen |= nxt
+        if not frontier:
+            break
+    return [path, *sorted(seen - {path})]
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Looking topics up
 # ---------------------------------------------------------------------------------------------------------
@@ -671,7 +836,7 @@ def topic_of(topics: Iterable[Topic]) -> dict[str, str]:
 
 def find_topic(topics: Sequence[Topic], ref: str, title_of: Callable[[str], str] | None = None) -> Topic:
     """The topic ``ref`` names: its id (``t-3fa9c2``, the ``t-`` may be left out, a unique prefix
-    will do), its 1-based number in ``topics``, or the path or title of one of its hubs."""
+    will do), its 1-based number in ``topics``, or the path, file name or title of one of its hubs."""
     wanted = ref.strip()
     folded = wanted.casefold()
     for topic in topics:
@@ -686,7 +851,9 @@ def find_topic(topics: Sequence[Topic], ref: str, title_of: Callable[[str], str]
         t
         for t in topics
         if any(
-            h.casefold() in (folded, folded + ".md") or (title_of is not None and title_of(h).casefold() == folded)
+            h.casefold() in (folded, folded + ".md")
+            or _name(h).casefold() == folded
+            or (title_of is not None and title_of(h).casefold() == folded)
             for h in t.hubs
         )
     ]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import IndexLockedError, NoteNotFoundError, QueryError, VaultNotFoundError
+from .errors import IndexLockedError, NoteNotFoundError, QueryError, VaultkitError, VaultNotFoundError
 from .model import (
     Backlink,
     IndexReport,
@@ -42,7 +42,9 @@ from .search.index import SearchIndex
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .maps import TopicMap
     from .search.query import Hit
+    from .topics import Topic
 from .store import Store
 
 __all__ = ["ProgressCallback", "Vault", "default_index_dir"]
@@ -423,6 +425,88 @@ class Vault:
         from .graph import neighbors
 
         return neighbors(self.graph, self.resolve(ref), depth)
+
+    # ------------------------------------------------------------ topics and maps
+
+    def _searcher(self) -> Any:
+        self._ready()
+        ix = self.search_index.open()
+        if ix is None or self.store.meta("search_generation") != str(self.search_index.generation()):
+            self.index()
+            ix = self.search_index.open()
+        return ix.searcher()
+
+    def topics(
+        self,
+        *,
+        min_size: int = 3,
+        resolution: float = 1.0,
+        folder: str | None = None,
+        tag: str | None = None,
+        seed: int = 42,
+    ) -> list[Topic]:
+        """Topics: communities (Louvain, fixed seed) of notes joined by links, shared rare tags and similar text.
+
+        Each :class:`~vaultkit.topics.Topic` has a stable id, a label, hub notes, its notes and its
+        neighbouring topics. ``folder`` or ``tag`` restrict the notes considered.
+        """
+        from .topics import detect_topics
+
+        graph, texts = self.graph, dict(self.store.texts())
+        with self._searcher() as searcher:
+            return detect_topics(
+                graph, texts, searcher, min_size=min_size, resolution=resolution, folder=folder, tag=tag, seed=seed
+            )
+
+    def topic_map(
+        self,
+        *,
+        tag: str | None = None,
+        note: str | None = None,
+        topic: str | None = None,
+        depth: int = 2,
+        min_size: int = 3,
+        resolution: float = 1.0,
+    ) -> TopicMap:
+        """A map of content for a tag (and its children), a note's neighbourhood, or a topic id.
+
+        Render it with :meth:`render_map` as Markdown (a MOC note), Mermaid, DOT or HTML.
+        """
+        from . import maps
+
+        if sum(x is not None for x in (tag, note, topic)) != 1:
+            raise VaultkitError("a map needs exactly one of: a tag, a note or a topic")
+        graph, texts = self.graph, dict(self.store.texts())
+        if topic is not None:
+            found = self.topics(min_size=min_size, resolution=resolution)
+            with self._searcher() as searcher:
+                return maps.topic_map(found, topic, graph, texts, searcher)
+        with self._searcher() as searcher:
+            if tag is not None:
+                return maps.tag_map(graph, texts, searcher, tag)
+            return maps.note_map(graph, texts, searcher, self.resolve(note or ""), depth=depth)
+
+    def render_map(self, topic_map: TopicMap, fmt: str = "markdown") -> str:
+        """A map as ``markdown`` (a note to drop into the vault), ``mermaid``, ``dot`` or ``html``."""
+        from .maps import render_map
+
+        return render_map(topic_map, fmt, self.graph, self.store.file_paths())
+
+    def export(self, fmt: str, *, tags: bool = False, attachments: bool = True, unresolved: bool = True) -> str:
+        """The whole graph as text: ``json`` (node-link), ``graphml``, ``gexf``, ``dot``, ``mermaid`` or ``html``.
+
+        The HTML page colours notes by topic.
+        """
+        from .export import export_graph
+
+        graph = self.build_graph(tags=tags, attachments=attachments, unresolved=unresolved)
+        if fmt != "html":
+            return export_graph(graph, fmt)
+        from .topics import topic_of
+
+        ids = topic_of(self.topics())
+        order = {tid: i for i, tid in enumerate(dict.fromkeys(ids.values()))}
+        return export_graph(graph, fmt, groups={p: order[t] for p, t in ids.items()}, title=f"{self.root.name} graph")
 
     # ------------------------------------------------------------ search
 
