@@ -120,7 +120,7 @@ def read_png(path: Path) -> tuple[int, int, list[bytes]]:
 
 def node_pixels(path: Path) -> int:
     """How many pixels of the screenshot have one of the node colours (within a small tolerance)."""
-    width, height, rows = read_png(path)
+    width, _, rows = read_png(path)
     bpp = len(rows[0]) // width
     targets = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in NODE_COLOURS]
     count = 0
