@@ -713,12 +713,9 @@ def _write_or_print(text: str, output: str | None, force: bool) -> None:
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    target = Path(output)
-    if target.exists() and not force:
-        from .errors import VaultkitError
+    from .maps import write_new_file
 
-        raise VaultkitError(f"{output} exists; use --force to overwrite it")
-    target.write_text(text, encoding="utf-8")
+    write_new_file(output, text, force=force)
     click.echo(f"wrote {output}", err=True)
 
 
