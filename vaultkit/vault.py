@@ -429,12 +429,12 @@ class Vault:
     # ------------------------------------------------------------ topics and maps
 
     def _searcher(self) -> Any:
+        """The search index's (cached) searcher, after making sure the index matches the store."""
         self._ready()
-        ix = self.search_index.open()
-        if ix is None or self.store.meta("search_generation") != str(self.search_index.generation()):
+        search = self.search_index
+        if search.open() is None or self.store.meta("search_generation") != str(search.generation()):
             self.index()
-            ix = self.search_index.open()
-        return ix.searcher()
+        return search.searcher()
 
     def topics(
         self,
@@ -453,10 +453,10 @@ class Vault:
         from .topics import detect_topics
 
         graph, texts = self.graph, dict(self.store.texts())
-        with self._searcher() as searcher:
-            return detect_topics(
-                graph, texts, searcher, min_size=min_size, resolution=resolution, folder=folder, tag=tag, seed=seed
-            )
+        searcher = self._searcher()
+        return detect_topics(
+            graph, texts, searcher, min_size=min_size, resolution=resolution, folder=folder, tag=tag, seed=seed
+        )
 
     def topic_map(
         self,
@@ -479,12 +479,10 @@ class Vault:
         graph, texts = self.graph, dict(self.store.texts())
         if topic is not None:
             found = self.topics(min_size=min_size, resolution=resolution)
-            with self._searcher() as searcher:
-                return maps.topic_map(found, topic, graph, texts, searcher)
-        with self._searcher() as searcher:
-            if tag is not None:
-                return maps.tag_map(graph, texts, searcher, tag)
-            return maps.note_map(graph, texts, searcher, self.resolve(note or ""), depth=depth)
+            return maps.topic_map(found, topic, graph, texts, self._searcher())
+        if tag is not None:
+            return maps.tag_map(graph, texts, self._searcher(), tag)
+        return maps.note_map(graph, texts, self._searcher(), self.resolve(note or ""), depth=depth)
 
     def render_map(self, topic_map: TopicMap, fmt: str = "markdown") -> str:
         """A map as ``markdown`` (a note to drop into the vault), ``mermaid``, ``dot`` or ``html``."""
@@ -519,12 +517,7 @@ class Vault:
         """
         from .search.query import run_search
 
-        self._ready()
-        ix = self.search_index.open()
-        if ix is None or self.store.meta("search_generation") != str(self.search_index.generation()):
-            self.index()
-            ix = self.search_index.open()
-        return run_search(ix, _SearchContext(self), query, limit=limit, sort=sort)
+        return run_search(self._searcher(), _SearchContext(self), query, limit=limit, sort=sort)
 
     def tasks(self, query: str | None = None, *, done: bool | None = None) -> list[tuple[str, Task]]:
         """Tasks of every note (or of the notes matching ``query``), as ``(path, task)``; filter by ``done``."""

@@ -175,6 +175,7 @@ class SearchIndex:
         """Point at the search index inside ``index_dir`` (nothing is opened yet)."""
         self.dir = Path(index_dir) / "search"
         self._ix: Any = None
+        self._searcher: Any = None
 
     def _version_file(self) -> Path:
         return self.dir / "search-version.json"
@@ -208,13 +209,28 @@ class SearchIndex:
         self._version_file().write_text(json.dumps(_version()), "utf-8")
         return self._ix
 
+    def searcher(self) -> Any:
+        """A Whoosh searcher on the latest committed index, kept open across queries (None: no index)."""
+        ix = self.open()
+        if ix is None:
+            return None
+        if self._searcher is not None and not self._searcher.up_to_date():
+            self._searcher.close()
+            self._searcher = None
+        if self._searcher is None:
+            self._searcher = ix.searcher()
+        return self._searcher
+
     def generation(self) -> int:
         """The committed generation of the Whoosh index (-1 when there is none)."""
         ix = self.open()
         return int(ix.latest_generation()) if ix is not None else -1
 
     def close(self) -> None:
-        """Forget the open index handle."""
+        """Forget the open index handle (and the cached searcher)."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
         if self._ix is not None:
             self._ix.close()
             self._ix = None

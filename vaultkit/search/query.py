@@ -446,9 +446,15 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
         return (), None
     lines: list[int] = []
     best: tuple[int, int, list[tuple[int, int]]] | None = None
+    firsts = {seq[0] for seq in wanted}
+    quick = all(w.isascii() for w in firsts) and not fuzzy  # a line can only match if it holds the word
     for number, line in enumerate(note.text.split("\n"), 1):
         if not line:
             continue
+        if quick and number not in tag_lines:
+            lowered = line.lower()
+            if not any(w in lowered for w in firsts):
+                continue
         distinct, spans = _line_hits(line, wanted)
         if fuzzy:
             close = [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
@@ -481,21 +487,22 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
 # ------------------------------------------------------------ running a search
 
 
-def run_search(ix: Any, ctx: SearchContext, query: str, *, limit: int | None = 20, sort: str = "score") -> list[Hit]:
-    """Run an Obsidian-style query against the Whoosh index ``ix``; best (or newest, or A-Z) first."""
+def run_search(
+    searcher: Any, ctx: SearchContext, query: str, *, limit: int | None = 20, sort: str = "score"
+) -> list[Hit]:
+    """Run an Obsidian-style query with a Whoosh ``searcher``; best (or newest, or A-Z) first."""
     if sort not in _SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(_SORTS)}")
     node = ast.parse_query(query)
-    with ix.searcher() as searcher:
-        compiled = _Compiler(searcher, ctx).compile(node)
-        if isinstance(compiled, wq.Not):
-            compiled = wq.AndNot(wq.Every(), compiled.query)
-        wanted = None if limit is None or sort != "score" else limit + 50
-        results = searcher.search(compiled, limit=wanted)
-        found = [
-            (hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0), int(hit.get("mtime") or 0))
-            for hit in results
-        ]
+    compiled = _Compiler(searcher, ctx).compile(node)
+    if isinstance(compiled, wq.Not):
+        compiled = wq.AndNot(wq.Every(), compiled.query)
+    wanted = None if limit is None or sort != "score" else limit + 50
+    results = searcher.search(compiled, limit=wanted)
+    found = [
+        (hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0), int(hit.get("mtime") or 0))
+        for hit in results
+    ]
     if sort == "modified":
         found.sort(key=lambda item: (-item[3], item[0]))
     elif sort == "title":
