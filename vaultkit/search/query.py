@@ -22,7 +22,7 @@ from whoosh import query as wq
 from ..errors import QueryError
 from ..model import Note
 from . import syntax as ast
-from .analysis import KOREAN_AVAILABLE, korean_analyzer, query_terms, token_spans, tokens
+from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
 from .index import DEFAULT_FIELDS
 
 _SORTS = ("score", "modified", "title")
@@ -447,7 +447,8 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
     lines: list[int] = []
     best: tuple[int, int, list[tuple[int, int]]] | None = None
     firsts = {seq[0] for seq in wanted}
-    quick = all(w.isascii() for w in firsts) and not fuzzy  # a line can only match if it holds the word
+    # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
+    quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
     for number, line in enumerate(note.text.split("\n"), 1):
         if not line:
             continue
