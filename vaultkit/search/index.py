@@ -21,7 +21,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from ..model import Note
 from .analysis import ANALYZER_VERSION, KOREAN_AVAILABLE, korean_analyzer, tokens, vault_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
@@ -32,6 +32,7 @@ DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
     ("filename", 2.0),
     ("headings", 1.5),
     ("content", 1.0),
+    ("properties", 0.5),
 )
 """Fields a plain search term looks in, with their boosts (BM25F)."""
 
@@ -49,6 +50,7 @@ def make_schema() -> Schema:
         "headings": TEXT(analyzer=text, phrase=True, field_boost=1.5),
         "content": TEXT(analyzer=text, phrase=True),
         "props": KEYWORD(lowercase=True, commas=True),
+        "properties": TEXT(analyzer=text, phrase=True),
         "has": KEYWORD(commas=True),
         "mtime": NUMERIC(stored=True, sortable=True, bits=64),
     }
@@ -101,6 +103,18 @@ def prop_terms(frontmatter: dict[str, Any]) -> list[str]:
     return list(out)
 
 
+def _property_values(value: Any) -> Iterator[str]:
+    """Every scalar value in the frontmatter, as text (plain search terms look there too, as in Obsidian)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _property_values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _property_values(item)
+    elif value is not None:
+        yield _scalar(value)
+
+
 def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
     """The Whoosh document of a note."""
     name = note.path.rsplit("/", 1)[-1]
@@ -125,6 +139,7 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
         "headings": "\n".join(h.text for h in note.headings),
         "content": note.text,
         "props": ",".join(prop_terms(note.frontmatter)),
+        "properties": "\n".join(_property_values(note.frontmatter)),
         "has": ",".join(has),
         "mtime": mtime_ns,
     }
