@@ -21,11 +21,13 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from ..model import Note
 from .analysis import ANALYZER_VERSION, KOREAN_AVAILABLE, korean_analyzer, tokens, vault_analyzer
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
 
+# Plain terms look where Obsidian's search (over the raw file) would find them: also in property
+# values and in link targets hidden behind display text ([[target|shown]]).
 DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
     ("title", 4.0),
     ("aliases", 3.0),
@@ -33,6 +35,7 @@ DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
     ("headings", 1.5),
     ("content", 1.0),
     ("properties", 0.5),
+    ("targets", 0.5),
 )
 """Fields a plain search term looks in, with their boosts (BM25F)."""
 
@@ -51,6 +54,7 @@ def make_schema() -> Schema:
         "content": TEXT(analyzer=text, phrase=True),
         "props": KEYWORD(lowercase=True, commas=True),
         "properties": TEXT(analyzer=text, phrase=True),
+        "targets": TEXT(analyzer=text, phrase=True),
         "has": KEYWORD(commas=True),
         "mtime": NUMERIC(stored=True, sortable=True, bits=64),
     }
@@ -140,6 +144,7 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
         "content": note.text,
         "props": ",".join(prop_terms(note.frontmatter)),
         "properties": "\n".join(_property_values(note.frontmatter)),
+        "targets": "\n".join(link.target for link in note.links if link.display != link.target),
         "has": ",".join(has),
         "mtime": mtime_ns,
     }
