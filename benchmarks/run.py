@@ -49,6 +49,8 @@ QUERIES = (
     "trans*",
     "[status:active] 실험",
 )
+OTOOLS_TIMEOUT = 900.0
+"""Seconds after which an obsidiantools run is stopped; the figure is then a lower bound."""
 KOREAN_WORDS = ("연구", "실험", "모델", "학습", "데이터", "논문", "서버", "검색")
 ENGLISH_WORDS = ("model", "training", "diffusion", "search", "python", "latency")
 
@@ -78,9 +80,14 @@ def _python() -> str:
     return sys.executable
 
 
-def _run_json(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+def _run_json(code: str, *args: str, env: dict[str, str] | None = None, timeout: float | None = None) -> dict[str, Any]:
     out = subprocess.run(
-        [_python(), "-c", code, *args], capture_output=True, text=True, check=False, env=env or os.environ.copy()
+        [_python(), "-c", code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env or os.environ.copy(),
+        timeout=timeout,
     )
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
@@ -221,7 +228,12 @@ def measure_obsidiantools(vault_dir: Path, repeats: int, result: Result) -> None
     runs = []
     for _ in range(repeats):
         try:
-            runs.append(_run_json(_OTOOLS, str(vault_dir))["seconds"])
+            runs.append(_run_json(_OTOOLS, str(vault_dir), timeout=OTOOLS_TIMEOUT)["seconds"])
+        except subprocess.TimeoutExpired:
+            # a lower bound: the speed-up printed for this vault is then "at least"
+            result.figures["obsidiantools_timeout"] = True
+            runs = [OTOOLS_TIMEOUT]
+            break
         except RuntimeError as exc:
             result.figures["obsidiantools_error"] = str(exc).strip().splitlines()[-1][:200]
             break
@@ -379,6 +391,11 @@ def render(results: list[Result], repeats: int, info: dict[str, str]) -> str:
         for r in results:
             value = r.figures.get(key)
             cells.append("n/a" if value is None or value != value else fmt.format(value))
+        if key in ("obsidiantools_s", "speedup_vs_obsidiantools"):
+            cells = [
+                (">" if key == "obsidiantools_s" else "≥") + c if r.figures.get("obsidiantools_timeout") else c
+                for c, r in zip(cells, results, strict=True)
+            ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     errors = [f"{r.name}: {r.figures['obsidiantools_error']}" for r in results if "obsidiantools_error" in r.figures]
     if errors:

@@ -36,7 +36,7 @@ PREFIX = "vaultkit --vault sample_vault "
 
 COMMANDS: list[str] = [
     "vaultkit --vault sample_vault index",
-    "vaultkit --vault sample_vault search 연구실 --limit 2",
+    "vaultkit --vault sample_vault search 연구실 --limit 1",
     """vaultkit --vault sample_vault search '"연구 일지" tag:diary'""",
     "vaultkit --vault sample_vault note Gamma",
     "vaultkit --vault sample_vault note README",

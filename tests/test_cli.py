@@ -423,12 +423,12 @@ SNIPPET_KEYS = {"text", "line", "spans"}
 
 
 def test_search_human(vk: Callable[..., Result]) -> None:
-    out = lines(vk("search", "연구실", "--limit", "2").stdout)
+    out = lines(vk("search", "CUDA", "--limit", "2").stdout)
     assert out == [
-        "research/연구실 생활.md",
-        "  6: 연구실 생활 가이드",
-        "topics/Gamma.md",
-        "  10: 연구실 공용 GPU 서버. 연구실에 세 번째로 들어온 서버라서 이름이 Gamma다.",
+        "topics/PyTorch Setup.md",
+        "  8: 새 머신이나 Gamma 같은 공용 서버에서 PyTorch + CUDA 환경을 만들 때마다 삽질하는 부분 정리. #lang/python #pytorch",
+        "study/2024-03-17-week09-day039.md",
+        '  31: def gradient_penalty(critic, real, fake, device="cuda"):',
     ]
 
 

@@ -1075,7 +1075,7 @@ def test_search_index_is_rebuilt_from_the_store(
         assert (report.added, report.updated, report.removed) == ((), (), ())
     after = {q: [(h.path, h.lines) for h in vault.search(q)] for q in queries}
     assert after == before
-    assert vault.store.meta("search_generation") == str(vault.search_index.generation())
+    assert vault.store.meta("search_generation") == vault.search_index.state()
     version = json.loads((_search_dir(vault) / "search-version.json").read_text("utf-8"))
     assert version["analyzer"] == ANALYZER_VERSION
     assert version["korean"] == KOREAN_AVAILABLE

@@ -105,10 +105,14 @@ def refresh(
     started = time.perf_counter()
     scan_errors: list[FileError] = []
     known = store.files()
+    filters = load_ignore_filters(root)
+    inside = os.path.relpath(os.path.realpath(store.index_dir), os.path.realpath(root))
+    if inside != "." and not inside.startswith(".."):
+        filters = (*filters, inside.replace(os.sep, "/"))  # an index folder the user put inside the vault
     if only is None:
-        entries = {e.path: e for e in scan_vault(root, errors=scan_errors)}
+        entries = {e.path: e for e in scan_vault(root, ignore_filters=filters, errors=scan_errors)}
     else:
-        entries = _partial_scan(root, set(only), known, scan_errors)
+        entries = _partial_scan(root, set(only), known, filters)
 
     full = rebuild or store.is_empty() or store.meta("resolve_aliases") != str(resolve_aliases)
     jobs: list[tuple[str, str, str | None]] = []
@@ -131,14 +135,13 @@ def refresh(
     removed = [p for p in known if p not in entries]
 
     rebuild_search = search is not None and (
-        rebuild or search.open() is None or store.meta("search_generation") != str(search.generation())
+        rebuild or search.open() is None or store.meta("search_generation") != search.state()
     )
     writer = None
     fresh_search = False
     if search is not None and rebuild_search and (rebuild or not known):
-        fresh_search = True
-        search.create()  # every note is parsed in this run: stream them into a fresh index
-        writer = search.writer(bulk=len(jobs) >= _BULK_MIN)
+        fresh_search = True  # every note is parsed in this run: stream them into a fresh index
+        writer = search.begin_fresh(bulk=len(jobs) >= _BULK_MIN)
         rebuild_search = False
     elif search is not None and not rebuild_search and (jobs or removed):
         writer = search.writer()
@@ -196,14 +199,16 @@ def refresh(
             if writer is not None:
                 writer.commit()
                 writer = None
+                if fresh_search:
+                    search.finish_fresh()
                 search.refresh_handle()
-                generation = search.generation()
+                state = search.state()
             elif rebuild_search:
                 mtimes = {p: r.mtime_ns for p, r in store.files().items()}
-                generation = search.rebuild((note, mtimes.get(note.path, 0)) for note in store.notes())
+                state = search.rebuild((note, mtimes.get(note.path, 0)) for note in store.notes())
             else:
-                generation = search.generation()
-            store.set_meta("search_generation", str(generation))
+                state = search.state()
+            store.set_meta("search_generation", state)
         report_errors = errors + [FileError(p, e) for p, e in store.errors() if p not in {x.path for x in errors}]
         store.commit(bump=bool(added or updated or removed or full))
     except BaseException:
@@ -222,13 +227,12 @@ def refresh(
 
 
 def _partial_scan(
-    root: str, only: set[str], known: dict[str, FileRow], errors: list[FileError]
+    root: str, only: set[str], known: dict[str, FileRow], filters: tuple[str, ...]
 ) -> dict[str, FileEntry]:
     """Entries for the whole vault where only the paths in ``only`` are looked at again."""
     entries = {
         p: FileEntry(p, os.path.join(root, p), r.size, r.mtime_ns, r.is_note) for p, r in known.items() if p not in only
     }
-    filters = load_ignore_filters(root)
     for path in only:
         entry = file_entry(root, path, filters)
         if entry is not None:

@@ -101,15 +101,23 @@ class _ObsidianYAMLHandler(YAMLHandler):
 _HANDLER = _ObsidianYAMLHandler()
 
 
-def _jsonable(value: Any, depth: int = 0) -> Any:
+_MAX_VALUES = 100_000
+_KINDS = {"list": "a list", "str": "a single value", "int": "a number", "float": "a number", "bool": "true/false"}
+
+
+def _jsonable(value: Any, budget: list[int], depth: int = 0) -> Any:
+    """A JSON-ready copy; YAML aliases can make a tiny file expand exponentially, so values are counted."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError("frontmatter is too large (more than 100,000 values once YAML aliases are expanded)")
     if depth > 50:
         raise ValueError("frontmatter is nested too deeply")
     if isinstance(value, dict):
-        return {str(k): _jsonable(v, depth + 1) for k, v in value.items()}
+        return {str(k): _jsonable(v, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v, depth + 1) for v in value]
+        return [_jsonable(v, budget, depth + 1) for v in value]
     if isinstance(value, set | frozenset):
-        return sorted((_jsonable(v, depth + 1) for v in value), key=str)
+        return sorted((_jsonable(v, budget, depth + 1) for v in value), key=str)
     if isinstance(value, _dt.date | _dt.datetime | _dt.time):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -130,8 +138,9 @@ def parse_frontmatter(yaml_text: str) -> tuple[dict[str, Any], str | None]:
         if data is None:
             return {}, None
         if not isinstance(data, dict):
-            return {}, f"frontmatter is a {type(data).__name__}, not a set of properties"
-        return _jsonable(data), None
+            kind = _KINDS.get(type(data).__name__, "not a set of properties")
+            return {}, f"frontmatter is {kind}, not a set of properties (key: value lines)"
+        return _jsonable(data, [_MAX_VALUES]), None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 2}" if mark is not None else ""  # the YAML starts on line 2
@@ -139,7 +148,7 @@ def parse_frontmatter(yaml_text: str) -> tuple[dict[str, Any], str | None]:
         return {}, f"invalid YAML frontmatter{where}: {what}"
     except yaml.YAMLError as exc:
         return {}, "invalid YAML frontmatter: " + " ".join(str(exc).split())
-    except (ValueError, TypeError, RecursionError) as exc:
+    except (ValueError, TypeError, RecursionError, MemoryError) as exc:
         return {}, f"invalid YAML frontmatter: {exc}"
 
 

@@ -81,6 +81,20 @@ def _link_row(row: Sequence[Any]) -> LinkRow:
     return LinkRow(source, seq, Link(kind, target, subpath, display, line, raw, key), context, resolved, problem)
 
 
+_EXPECTED: dict[str, list[str]] = {}
+
+
+def _expected_tables() -> dict[str, list[str]]:
+    """Table name -> column names of the current schema (read from an in-memory copy)."""
+    if not _EXPECTED:
+        db = sqlite3.connect(":memory:")
+        db.executescript(_SCHEMA)
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            _EXPECTED[name] = [c[1] for c in db.execute(f"PRAGMA table_info({name})")]
+        db.close()
+    return _EXPECTED
+
+
 class Store:
     """The SQLite database of one vault's index folder."""
 
@@ -92,9 +106,38 @@ class Store:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.index_dir / self.FILENAME
         self.db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        self.problem = self._inspect()
+        """Why this database cannot be used as it is (damaged, foreign, another version), or None."""
+        if self.problem is None:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+
+    def _inspect(self) -> str | None:
+        """Check an existing database before touching it (raises sqlite3.DatabaseError on garbage)."""
+        tables = {
+            name: [c[1] for c in self.db.execute(f"PRAGMA table_info({name})")]
+            for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith("sqlite_")
+        }
+        if not tables:
+            return None  # a new (or empty) file
+        expected = _expected_tables()
+        if set(tables) - set(expected):
+            return "is not a vaultkit index (it holds other tables)"
+        if any(tables.get(name) not in (None, columns) for name, columns in expected.items()):
+            return "is from another vaultkit version"
+        if set(tables) != set(expected):
+            return "is incomplete (tables are missing)"
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None and self.db.execute("SELECT count(*) FROM files").fetchone()[0]:
+            return "has no version mark"
+        if row is not None and row[0] != str(SCHEMA_VERSION):
+            return "is from another vaultkit version"
+        check = self.db.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            return "is damaged (SQLite's integrity check failed)"
+        return None
 
     def close(self) -> None:
         """Close the database connection."""

@@ -15,6 +15,7 @@ import os
 import pickle
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections import Counter
@@ -53,6 +54,7 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while notes are read and parsed."""
 
 _LOCK_TIMEOUT = 60.0
+_LOCAL_LOCKS: dict[str, threading.Lock] = {}
 
 
 def default_index_dir(vault: str | os.PathLike[str]) -> Path:
@@ -107,19 +109,16 @@ class Vault:
         discarded and rebuilt on the next refresh; :attr:`notices` says so.
         """
         if self._store is None:
-            store: Store | None = None
+            problem: str | None
             try:
-                store = Store(self.index_dir)
-                healthy = store.schema_ok() and store.check()
+                store: Store | None = Store(self.index_dir)
+                problem = store.problem if store is not None else None
             except sqlite3.DatabaseError as exc:
-                store, healthy = None, False
-                reason = f"the index in {self.index_dir} is damaged ({exc}); rebuilding it"
-            else:
-                reason = f"the index in {self.index_dir} is from another vaultkit version; rebuilding it"
-            if not healthy:
+                store, problem = None, f"is damaged ({exc})"
+            if problem is not None:
                 if store is not None:
                     store.close()
-                self.notices.append(reason)
+                self.notices.append(f"the index in {self.index_dir} {problem}; rebuilding it")
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(FileNotFoundError):
                         (self.index_dir / (Store.FILENAME + suffix)).unlink()
@@ -150,14 +149,27 @@ class Vault:
 
     @contextlib.contextmanager
     def _write_lock(self, timeout: float = _LOCK_TIMEOUT) -> Iterator[None]:
+        local = _LOCAL_LOCKS.setdefault(str(self.index_dir), threading.Lock())
+        if not local.acquire(timeout=timeout):
+            raise IndexLockedError(f"another thread is updating the index in {self.index_dir}")
+        try:
+            with self._process_lock(timeout):
+                yield
+        finally:
+            local.release()
+
+    @contextlib.contextmanager
+    def _process_lock(self, timeout: float) -> Iterator[None]:
         self.index_dir.mkdir(parents=True, exist_ok=True)
         with open(self.index_dir / "lock", "a+") as handle:
             deadline = time.monotonic() + timeout
             while True:
                 try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    # lockf (POSIX record lock), not flock: it is not inherited by the forked parse
+                    # workers, so a killed indexer never leaves its lock behind in a child process
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
-                except BlockingIOError:
+                except OSError:
                     if time.monotonic() >= deadline:
                         raise IndexLockedError(
                             f"another vaultkit process is updating the index in {self.index_dir}; "
@@ -167,7 +179,7 @@ class Vault:
             try:
                 yield
             finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.lockf(handle, fcntl.LOCK_UN)
 
     # ------------------------------------------------------------ indexing
 
@@ -179,7 +191,7 @@ class Vault:
         from .indexer import refresh
 
         with self._write_lock():
-            return refresh(
+            report = refresh(
                 self.store,
                 str(self.root),
                 resolve_aliases=self.resolve_aliases,
@@ -187,6 +199,14 @@ class Vault:
                 progress=progress,
                 search=self.search_index,
             )
+        self._note_search_problem()
+        return report
+
+    def _note_search_problem(self) -> None:
+        problem = self.search_index.problem
+        if problem:
+            self.notices.append(f"the search index in {self.search_index.dir} was damaged ({problem}); rebuilt it")
+            self.search_index.problem = None
 
     def update_file(self, path: str) -> IndexReport:
         """Re-index one file (created or changed), for editors and watchers; ``path`` is vault-relative."""
@@ -432,7 +452,7 @@ class Vault:
         """The search index's (cached) searcher, after making sure the index matches the store."""
         self._ready()
         search = self.search_index
-        if search.open() is None or self.store.meta("search_generation") != str(search.generation()):
+        if search.open() is None or self.store.meta("search_generation") != search.state():
             self.index()
         return search.searcher()
 
@@ -550,7 +570,8 @@ class Vault:
                     others = ", ".join(p for p in sorted(paths) if p != path)
                     problems.append(Problem("duplicate-name", path, None, f"same file name as {others}"))
         for path, error in store.frontmatter_errors():
-            problems.append(Problem("invalid-frontmatter", path, 1, error))
+            at = re.search(r"at line (\d+)", error)
+            problems.append(Problem("invalid-frontmatter", path, int(at.group(1)) if at else 1, error))
         order = {"unreadable": 0, "invalid-frontmatter": 1, "broken-link": 2, "missing-anchor": 3, "duplicate-name": 4}
         return sorted(problems, key=lambda p: (order[p.kind], p.path, p.line or 0))
 

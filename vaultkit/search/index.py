@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,9 @@ SCHEMA_VERSION = 5
 
 INDEX_NAME = "notes"
 
+MAX_INDEXED_CHARS = 2_000_000
+"""Text of a note beyond this many characters is not searchable (a 50 MB log would cost minutes)."""
+
 # Plain terms look where Obsidian's search (over the raw file) would find them: also in property
 # values and in link targets hidden behind display text ([[target|shown]]).
 DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
@@ -34,8 +39,8 @@ DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
     ("filename", 2.0),
     ("headings", 1.5),
     ("content", 1.0),
-    ("properties", 0.5),
-    ("targets", 0.5),
+    ("properties", 0.3),
+    ("targets", 0.15),
 )
 """Fields a plain search term looks in, with their boosts (BM25F)."""
 
@@ -141,7 +146,7 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
         "aliases": "\n".join(note.aliases),
         "tags": ",".join(tag_terms(note.tags)),
         "headings": "\n".join(h.text for h in note.headings),
-        "content": note.text,
+        "content": note.text[:MAX_INDEXED_CHARS],
         "props": ",".join(prop_terms(note.frontmatter)),
         "properties": "\n".join(_property_values(note.frontmatter)),
         "targets": "\n".join(link.target for link in note.links if link.display != link.target),
@@ -189,45 +194,57 @@ def _writer_class() -> Any:
 
 
 class SearchIndex:
-    """The Whoosh index folder ``<index_dir>/search``."""
+    """The Whoosh index folder ``<index_dir>/search``.
+
+    A full build goes into ``search.new`` and replaces ``search`` only when it is complete, so
+    readers keep answering from the old index meanwhile. :meth:`state` (``"<build id>:<generation>"``)
+    is what the store records; a different value means the two disagree and the index is rebuilt.
+    """
 
     def __init__(self, index_dir: str | Path) -> None:
         """Point at the search index inside ``index_dir`` (nothing is opened yet)."""
         self.dir = Path(index_dir) / "search"
+        self._new = Path(index_dir) / "search.new"
         self._ix: Any = None
         self._searcher: Any = None
+        self._build = ""
+        self.problem: str | None = None
+        """Why an existing index could not be used (damaged files), for the caller to report."""
 
-    def _version_file(self) -> Path:
-        return self.dir / "search-version.json"
-
-    def _usable(self) -> bool:
-        try:
-            stored = json.loads(self._version_file().read_text("utf-8"))
-        except (OSError, ValueError):
-            return False
-        return bool(stored == _version() and whoosh_index.exists_in(str(self.dir), INDEX_NAME))
+    @staticmethod
+    def _version_file(folder: Path) -> Path:
+        return folder / "search-version.json"
 
     def open(self) -> Any:
-        """The Whoosh index, or None when it is missing, foreign or of another version."""
+        """The Whoosh index, or None when it is missing, damaged, foreign or of another version."""
         if self._ix is not None:
             return self._ix
-        if not self._usable():
-            return None
         try:
-            self._ix = whoosh_index.open_dir(str(self.dir), indexname=INDEX_NAME)
-        except Exception:  # torn or foreign files: the caller rebuilds
+            stored = json.loads(self._version_file(self.dir).read_text("utf-8"))
+        except (OSError, ValueError):
+            if self.dir.exists():
+                self.problem = "its version file is missing or unreadable"
             return None
-        return self._ix
+        if not isinstance(stored, dict) or {k: stored.get(k) for k in _version()} != _version():
+            return None  # another version: rebuilt without fuss
+        try:
+            ix = whoosh_index.open_dir(str(self.dir), indexname=INDEX_NAME)
+            ix.reader().close()  # reads every segment's files: a torn index fails here, not in a query
+        except Exception as exc:  # any damage: the caller rebuilds from the store
+            self.problem = f"{type(exc).__name__}: {exc}"[:200]
+            return None
+        self._ix, self._build = ix, str(stored.get("build", ""))
+        return ix
 
-    def create(self) -> Any:
-        """Wipe and create an empty index of the current version."""
-        self.close()
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(self.dir)
-        self.dir.mkdir(parents=True)
-        self._ix = whoosh_index.create_in(str(self.dir), make_schema(), indexname=INDEX_NAME)
-        self._version_file().write_text(json.dumps(_version()), "utf-8")
-        return self._ix
+    def state(self) -> str:
+        """``"<build id>:<generation>"`` of the committed index ("" when there is none)."""
+        ix = self.open()
+        return f"{self._build}:{ix.latest_generation()}" if ix is not None else ""
+
+    def generation(self) -> int:
+        """The committed generation of the Whoosh index (-1 when there is none)."""
+        ix = self.open()
+        return int(ix.latest_generation()) if ix is not None else -1
 
     def searcher(self) -> Any:
         """A Whoosh searcher on the latest committed index, kept open across queries (None: no index)."""
@@ -240,11 +257,6 @@ class SearchIndex:
         if self._searcher is None:
             self._searcher = ix.searcher()
         return self._searcher
-
-    def generation(self) -> int:
-        """The committed generation of the Whoosh index (-1 when there is none)."""
-        ix = self.open()
-        return int(ix.latest_generation()) if ix is not None else -1
 
     def close(self) -> None:
         """Forget the open index handle (and the cached searcher)."""
@@ -260,16 +272,50 @@ class SearchIndex:
         self.close()
 
     def writer(self, *, bulk: bool = False) -> Any:
-        """A Whoosh writer; ``bulk`` allows more memory for a first build."""
-        ix = self.open() or self.create()
+        """A writer on the current index (which must exist: see :meth:`begin_fresh`)."""
+        ix = self.open()
+        if ix is None:
+            raise RuntimeError("no search index to write to")
         return _writer_class()(ix, limitmb=192 if bulk else 96)
 
-    def rebuild(self, notes: Iterator[tuple[Note, int]]) -> int:
-        """Recreate the index from stored notes ``(note, mtime_ns)``; returns the new generation."""
-        self.create()
-        writer = self.writer()
-        for note, mtime in notes:
-            writer.add_document(**note_document(note, mtime))
+    def begin_fresh(self, *, bulk: bool = False) -> Any:
+        """A writer on a new, empty index built beside the current one (see :meth:`finish_fresh`)."""
+        _remove(self._new)
+        self._new.mkdir(parents=True)
+        ix = whoosh_index.create_in(str(self._new), make_schema(), indexname=INDEX_NAME)
+        version = {**_version(), "build": uuid.uuid4().hex[:12]}
+        self._version_file(self._new).write_text(json.dumps(version), "utf-8")
+        return _writer_class()(ix, limitmb=192 if bulk else 96)
+
+    def finish_fresh(self) -> None:
+        """Put the committed new index in place of the old one."""
+        self.close()
+        old = self.dir.with_name("search.old")
+        _remove(old)
+        if self.dir.exists() or self.dir.is_symlink():
+            os.replace(self.dir, old)
+        os.replace(self._new, self.dir)
+        _remove(old)
+        self.problem = None
+
+    def rebuild(self, notes: Iterator[tuple[Note, int]]) -> str:
+        """Recreate the index from stored notes ``(note, mtime_ns)``; returns the new :meth:`state`."""
+        writer = self.begin_fresh()
+        try:
+            for note, mtime in notes:
+                writer.add_document(**note_document(note, mtime))
+        except BaseException:
+            writer.cancel()
+            raise
         writer.commit()
-        self.refresh_handle()
-        return self.generation()
+        self.finish_fresh()
+        return self.state()
+
+
+def _remove(path: Path) -> None:
+    """Delete a file or folder tree if it is there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -23,7 +23,7 @@ from ..errors import QueryError
 from ..model import Note
 from . import syntax as ast
 from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
-from .index import DEFAULT_FIELDS
+from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
 
 _SORTS = ("score", "modified", "title")
 _TEXT_FIELDS = {
@@ -449,7 +449,7 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
     firsts = {seq[0] for seq in wanted}
     # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
     quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
-    for number, line in enumerate(note.text.split("\n"), 1):
+    for number, line in enumerate(note.text[:MAX_INDEXED_CHARS].split("\n"), 1):
         if not line:
             continue
         if quick and number not in tag_lines:

@@ -13,7 +13,9 @@ from typing import Any
 
 from .rules import register_inline
 
-WIKILINK_PATTERN = r"!?\[\[(?P<wikilink_inner>[^\n]+?)\]\]"
+# The inner text may hold single brackets but never "[[" or "]]": the same links as Obsidian's
+# ``\[\[(.+?)]]`` plus its "no [[ inside" rule, in linear time on long runs of brackets.
+WIKILINK_PATTERN = r"!?\[\[(?P<wikilink_inner>(?:[^\n\[\]]|\[(?!\[)|\](?!\]))+?)\]\]"
 
 
 def split_wikilink(inner: str) -> tuple[str, str, str | None, str]:
