@@ -177,7 +177,7 @@ def measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result) 
     result.figures["query_p50_ms"] = _pct(latencies, 0.5) * 1000
     result.figures["query_p95_ms"] = _pct(latencies, 0.95) * 1000
 
-    some_note = vault.notes()[0].name if result.notes else "README"
+    some_note = vault.notes()[0].path if result.notes else "README"
     cli = [
         _python(),
         "-c",
