@@ -44,7 +44,7 @@ QUERIES = (
     "tag:lang/python",
     "tag:연구",
     "diffusion -cuda",
-    "links-to:README",
+    "orphan:true",
     "has:unresolved",
     "trans*",
     "[status:active] 실험",
