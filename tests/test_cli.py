@@ -426,7 +426,8 @@ def test_search_human(vk: Callable[..., Result]) -> None:
     out = lines(vk("search", "CUDA", "--limit", "2").stdout)
     assert out == [
         "topics/PyTorch Setup.md",
-        "  8: 새 머신이나 Gamma 같은 공용 서버에서 PyTorch + CUDA 환경을 만들 때마다 삽질하는 부분 정리. #lang/python #pytorch",
+        "  8: 새 머신이나 Gamma 같은 공용 서버에서 PyTorch + CUDA 환경을 만들 때마다 삽질하는 부분 정리. "
+        "#lang/python #pytorch",
         "study/2024-03-17-week09-day039.md",
         '  31: def gradient_penalty(critic, real, fake, device="cuda"):',
     ]

@@ -19,13 +19,13 @@ Subprocess vaults are ASCII-only, so no Korean morphology model is loaded in the
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import json
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -166,21 +166,34 @@ def snapshot(vault: Vault) -> dict[str, Any]:
 
 
 def assert_search_in_step(vault: Vault) -> None:
-    assert vault.store.meta("search_generation") == str(vault.search_index.generation())
+    assert vault.store.meta("search_generation") == vault.search_index.state()
+
+
+_PROBE_LOCK = """
+import fcntl, sys
+handle = open(sys.argv[1], "a+")
+try:
+    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(3)
+"""
+
+_HOLD_LOCK = """
+import fcntl, sys, time
+handle = open(sys.argv[1], "a+")
+fcntl.lockf(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(120)
+"""
 
 
 def lock_held(index_dir: Path) -> bool:
-    """True when some process holds the index lock (probed with a shared, non-blocking flock)."""
+    """True when some process holds the index lock (a POSIX record lock, probed from another process:
+    such locks never conflict within one process)."""
     path = index_dir / "lock"
     if not path.exists():
         return False
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return subprocess.run([sys.executable, "-c", _PROBE_LOCK, str(path)], check=False).returncode == 3
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.01) -> bool:
@@ -266,7 +279,9 @@ def test_bad_frontmatter_is_indexed_with_an_error(
         assert note.frontmatter_error is not None and note.frontmatter_error.startswith(error_start)
         assert "\n" not in note.frontmatter_error and "Traceback" not in note.frontmatter_error
         problems = [(p.kind, p.path, p.line, p.message) for p in vault.check() if p.kind == "invalid-frontmatter"]
-        assert problems == [("invalid-frontmatter", "bad.md", 1, note.frontmatter_error)]
+        at = re.search(r"at line (\d+)", note.frontmatter_error)
+        line = int(at.group(1)) if at else 1  # the YAML line the message names, else the first line
+        assert problems == [("invalid-frontmatter", "bad.md", line, note.frontmatter_error)]
 
 
 def test_dates_out_of_range_stay_strings(make_vault: MakeVault, open_vault: OpenVault) -> None:
@@ -1022,7 +1037,9 @@ if point == "mid-load":
         if done >= max(1, total // 2):
             die()
 elif point == "after-search-create":
-    after(SearchIndex, "create")
+    after(SearchIndex, "begin_fresh")
+elif point == "after-search-swap":
+    after(SearchIndex, "finish_fresh")
 elif point == "after-search-commit":
     SearchIndex.refresh_handle = die   # called right after the Whoosh commit, before the store's
 elif point == "before-store-commit":
@@ -1081,6 +1098,7 @@ def crash_reference(crash_setup: dict[str, Path]) -> dict[str, Any]:
         ("committed", "before-store-commit", False),
         ("committed", "in-store-commit", False),
         ("committed", "after-search-create", True),
+        ("committed", "after-search-swap", True),
         ("committed", "mid-load", True),
         ("committed", "after-search-commit", True),
     ],
@@ -1212,8 +1230,11 @@ def test_second_indexer_gives_up_with_a_clear_message(
     root = make_vault({"a.md": "# A\n"})
     vault = open_vault(root)
     vault.index()
-    with open(vault.index_dir / "lock", "a+") as holder:  # another "process": a separate open file
-        fcntl.flock(holder, fcntl.LOCK_EX)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(vault.index_dir / "lock")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
         with pytest.raises(IndexLockedError) as info, vault._write_lock(timeout=0.3):
             pass
@@ -1229,6 +1250,9 @@ def test_second_indexer_gives_up_with_a_clear_message(
         # readers still answer meanwhile
         assert vault.note("a").title == "A"
         assert [h.path for h in vault.search("A")] == ["a.md"]
+    finally:
+        holder.kill()
+        holder.wait()
     vault.index()  # free again
 
 
@@ -1656,7 +1680,7 @@ SAMPLE_PROBLEMS = [
     (
         "invalid-frontmatter",
         "misc/Conference deadlines.md",
-        1,
+        3,
         "invalid YAML frontmatter at line 3: did not find expected ',' or ']'",
     ),
     ("broken-link", "daily/Ideas.md", 9, "[[Missing Note]] points to no file"),
@@ -1699,7 +1723,7 @@ PROBLEM_VAULT: dict[str, str | bytes] = {
 PROBLEM_EXPECTED = [
     ("unreadable", "binary.md", None, "binary file (contains NUL bytes), not a text note"),
     ("unreadable", "locked.md", None, "permission denied"),
-    ("invalid-frontmatter", "Bad props.md", 1, "invalid YAML frontmatter at line 4: did not find expected ',' or ']'"),
+    ("invalid-frontmatter", "Bad props.md", 4, "invalid YAML frontmatter at line 4: did not find expected ',' or ']'"),
     ("broken-link", "Links.md", 2, "[[Nowhere]] points to no file"),
     ("broken-link", "Links.md", 6, "[missing](Gone%20away.md) points to no file"),
     ("missing-anchor", "Links.md", 4, '[[Target#Missing heading]]: missing heading "Missing heading"'),

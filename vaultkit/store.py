@@ -128,7 +128,7 @@ class Store:
         if any(tables.get(name) not in (None, columns) for name, columns in expected.items()):
             return "is from another vaultkit version"
         if set(tables) != set(expected):
-            return "is incomplete (tables are missing)"
+            return "is damaged (tables are missing)"
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None and self.db.execute("SELECT count(*) FROM files").fetchone()[0]:
             return "has no version mark"

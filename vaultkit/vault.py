@@ -110,11 +110,17 @@ class Vault:
         """
         if self._store is None:
             problem: str | None
+            database = self.index_dir / Store.FILENAME
+            emptied = database.exists() and database.stat().st_size == 0 and (self.index_dir / "search").exists()
             try:
                 store: Store | None = Store(self.index_dir)
                 problem = store.problem if store is not None else None
             except sqlite3.DatabaseError as exc:
                 store, problem = None, f"is damaged ({exc})"
+            if problem is None and emptied:
+                self.notices.append(
+                    f"the index in {self.index_dir} is damaged (its database was emptied); rebuilding it"
+                )
             if problem is not None:
                 if store is not None:
                     store.close()
