@@ -100,7 +100,10 @@ from vaultkit import Vault
 t = time.perf_counter()
 report = Vault(sys.argv[1], sys.argv[2]).index()
 seconds = time.perf_counter() - t
-rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+# VmHWM, not RUSAGE_SELF: ru_maxrss survives exec and would count the forking harness's own memory
+with open("/proc/self/status") as handle:
+    hwm = int(next(line.split()[1] for line in handle if line.startswith("VmHWM:")))
+rss = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # children: the parse workers
 print(json.dumps({"seconds": seconds, "rss_mb": rss / 1024, "notes": len(report.added), "errors": len(report.errors)}))
 """
 
