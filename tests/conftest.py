@@ -6,6 +6,8 @@ is pointed at a tmp folder too, so no test can write into the real per-user cach
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -81,3 +83,17 @@ def sample(sample_root: Path, sample_index_dir: Path) -> Iterator[Vault]:
     assert not report.errors
     yield vault
     vault.close()
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """Every file and folder below ``root`` with a hash of its bytes (and its mtime)."""
+    out: dict[str, str] = {}
+    for folder, dirs, names in os.walk(root):
+        for name in dirs:
+            out[os.path.relpath(os.path.join(folder, name), root) + "/"] = "dir"
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256(handle.read()).hexdigest()
+            out[os.path.relpath(path, root)] = f"{digest}:{os.stat(path).st_mtime_ns}"
+    return out

@@ -9,7 +9,6 @@ guarded by :data:`vaultkit.search.analysis.KOREAN_AVAILABLE`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import tree_hashes
 
 import vaultkit.indexer
 import vaultkit.parse
@@ -47,20 +47,6 @@ def ranked(vault: Vault, query: str, **kwargs: Any) -> list[str]:
 def file_lines(root: Path, path: str) -> list[str]:
     """The lines of a vault file as written on disk (CR of CRLF endings removed), 1-based index = position+1."""
     return [line.removesuffix("\r") for line in (root / path).read_bytes().decode("utf-8").split("\n")]
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """Every file and folder below ``root`` with a hash of its bytes (and its mtime)."""
-    out: dict[str, str] = {}
-    for folder, dirs, names in os.walk(root):
-        for name in dirs:
-            out[os.path.relpath(os.path.join(folder, name), root) + "/"] = "dir"
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256(handle.read()).hexdigest()
-            out[os.path.relpath(path, root)] = f"{digest}:{os.stat(path).st_mtime_ns}"
-    return out
 
 
 def write_vault(root: Path, files: dict[str, str]) -> Path:

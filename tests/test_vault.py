@@ -7,7 +7,6 @@ lives in a tmp folder (``index_dir`` is always passed); the vaults themselves ar
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import unicodedata
@@ -18,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from conftest import tree_hashes
 
 import vaultkit.indexer
 import vaultkit.parse
@@ -36,19 +36,6 @@ OpenVault = Callable[..., Vault]
 # ---------------------------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------------------------
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """Every file and folder below ``root`` (hidden ones included) with a hash of its bytes."""
-    out: dict[str, str] = {}
-    for folder, dirs, names in os.walk(root):
-        for name in dirs:
-            out[os.path.relpath(os.path.join(folder, name), root) + "/"] = "dir"
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                out[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
-    return out
 
 
 def source_line(root: Path, path: str, line: int) -> str:
