@@ -276,7 +276,7 @@ class SearchIndex:
         ix = self.open()
         if ix is None:
             raise RuntimeError("no search index to write to")
-        return _writer_class()(ix, limitmb=192 if bulk else 96)
+        return _writer_class()(ix, limitmb=96 if bulk else 64)
 
     def begin_fresh(self, *, bulk: bool = False) -> Any:
         """A writer on a new, empty index built beside the current one (see :meth:`finish_fresh`)."""
@@ -285,7 +285,7 @@ class SearchIndex:
         ix = whoosh_index.create_in(str(self._new), make_schema(), indexname=INDEX_NAME)
         version = {**_version(), "build": uuid.uuid4().hex[:12]}
         self._version_file(self._new).write_text(json.dumps(version), "utf-8")
-        return _writer_class()(ix, limitmb=192 if bulk else 96)
+        return _writer_class()(ix, limitmb=96 if bulk else 64)
 
     def finish_fresh(self) -> None:
         """Put the committed new index in place of the old one."""
