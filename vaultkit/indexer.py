@@ -137,6 +137,13 @@ def refresh(
     rebuild_search = search is not None and (
         rebuild or search.open() is None or store.meta("search_generation") != search.state()
     )
+    if not (jobs or removed or attachment_changes or full or rebuild_search):
+        # nothing changed: no transaction, no resolution (a no-op refresh only stats the files)
+        return IndexReport(
+            unchanged=unchanged,
+            errors=tuple(sorted((*scan_errors, *(FileError(p, e) for p, e in store.errors())), key=lambda e: e.path)),
+            seconds=time.perf_counter() - started,
+        )
     writer = None
     fresh_search = False
     if search is not None and rebuild_search and (rebuild or not known):
