@@ -458,8 +458,14 @@ class Vault:
         """The search index's (cached) searcher, after making sure the index matches the store."""
         self._ready()
         search = self.search_index
-        if search.open() is None or self.store.meta("search_generation") != search.state():
-            self.index()
+        for _ in range(5):
+            if search.open() is None or self.store.meta("search_generation") != search.state():
+                self.index()  # waits for a writer in progress, or repairs a search index out of step
+            searcher = search.searcher()
+            # A writer may have committed Whoosh between the check and the searcher: answer only from
+            # the search generation the store has recorded, so text and links come from one state.
+            if self.store.meta("search_generation") == search.searcher_state():
+                return searcher
         return search.searcher()
 
     def topics(

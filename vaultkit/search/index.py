@@ -241,6 +241,12 @@ class SearchIndex:
         ix = self.open()
         return f"{self._build}:{ix.latest_generation()}" if ix is not None else ""
 
+    def searcher_state(self) -> str:
+        """:meth:`state` of the generation the cached searcher reads ("" without one)."""
+        if self._searcher is None:
+            return ""
+        return f"{self._build}:{self._searcher.ixreader.generation()}"
+
     def generation(self) -> int:
         """The committed generation of the Whoosh index (-1 when there is none)."""
         ix = self.open()
