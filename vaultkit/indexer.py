@@ -15,12 +15,13 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import UnreadableFileError
 from .files import FileEntry, file_entry, load_ignore_filters, read_text, scan_vault
 from .model import FileError, IndexReport, Link, Note
 from .resolve import LinkResolver, check_subpath, link_keys
-from .search.index import SearchIndex, note_document
+from .search.index import SearchIndex, note_document, prepared_document
 from .store import FileRow, Store
 
 ProgressCallback = Callable[[int, int], None]
@@ -28,7 +29,6 @@ ProgressCallback = Callable[[int, int], None]
 
 _CONTEXT_CHARS = 300
 _PARALLEL_MIN = 200
-_BULK_MIN = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,7 @@ class _Loaded:
     note: Note | None
     contexts: tuple[str, ...]
     error: str | None
+    document: dict[str, Any] | None = None  # the search document with its postings, when asked for
 
 
 def content_hash(text: str) -> str:
@@ -46,9 +47,17 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _load(job: tuple[str, str, str | None]) -> _Loaded:
-    """Read, hash and (when the hash changed) parse one note. Runs in worker processes too."""
-    abspath, path, old_hash = job
+_Job = tuple[str, str, str | None, bool]
+"""``(absolute path, vault path, stored hash, whether to prepare the search document)``."""
+
+
+def _load(job: _Job) -> _Loaded:
+    """Read, hash and (when the hash changed) parse one note. Runs in worker processes too.
+
+    With ``job[3]`` the note's search document and postings are worked out here as well, so that
+    parallel workers share the analysis and the writing process only files postings away.
+    """
+    abspath, path, old_hash, with_search = job
     try:
         decoded = read_text(abspath, path)
     except UnreadableFileError as exc:
@@ -59,10 +68,12 @@ def _load(job: tuple[str, str, str | None]) -> _Loaded:
     from .parse import parse_note  # only when a note really changed: keeps no-op refreshes light
 
     note = parse_note(decoded.text, path)
-    return _Loaded(path, digest, decoded.encoding, note, tuple(link_context(note.links, decoded.text)), None)
+    document = prepared_document(note) if with_search else None
+    contexts = tuple(link_context(note.links, decoded.text))
+    return _Loaded(path, digest, decoded.encoding, note, contexts, None, document)
 
 
-def _load_all(jobs: list[tuple[str, str, str | None]]) -> Iterator[_Loaded]:
+def _load_all(jobs: list[_Job]) -> Iterator[_Loaded]:
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < _PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_load, jobs)
@@ -115,7 +126,7 @@ def refresh(
         entries = _partial_scan(root, set(only), known, filters)
 
     full = rebuild or store.is_empty() or store.meta("resolve_aliases") != str(resolve_aliases)
-    jobs: list[tuple[str, str, str | None]] = []
+    jobs: list[_Job] = []
     added: list[str] = []
     updated: list[str] = []
     unchanged = 0
@@ -131,7 +142,7 @@ def refresh(
             (added if row is None or rebuild else updated).append(path)
             continue
         old_hash = row.hash if row is not None and row.is_note and not rebuild else None
-        jobs.append((entry.abspath, path, old_hash))
+        jobs.append((entry.abspath, path, old_hash, search is not None))
     removed = [p for p in known if p not in entries]
 
     rebuild_search = search is not None and (
@@ -148,7 +159,7 @@ def refresh(
     fresh_search = False
     if search is not None and rebuild_search and (rebuild or not known):
         fresh_search = True  # every note is parsed in this run: stream them into a fresh index
-        writer = search.begin_fresh(bulk=len(jobs) >= _BULK_MIN)
+        writer = search.begin_fresh()
         rebuild_search = False
     elif search is not None and not rebuild_search and (jobs or removed):
         writer = search.writer()
@@ -189,7 +200,8 @@ def refresh(
                 ]
                 store.put_note(loaded.note, links)
                 if writer is not None:
-                    document = note_document(loaded.note, entry.mtime_ns)
+                    document = loaded.document or prepared_document(loaded.note)
+                    document["mtime"] = entry.mtime_ns
                     if fresh_search:
                         writer.add_document(**document)  # nothing to replace in a new index
                     else:

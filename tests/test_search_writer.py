@@ -1,0 +1,160 @@
+"""The fast index writer and precomputed postings give exactly what Whoosh's stock writer gives.
+
+Everything a query can read is compared: every term of every field with its statistics and its
+postings (documents, weights, encoded positions), field lengths per document and in total, stored
+fields and the mtime column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from vaultkit.parse import parse_note
+from vaultkit.search.index import make_schema, note_document
+from vaultkit.search.postings import document_postings, fast_fields, positions_postings
+from vaultkit.search.writer import VaultSegmentWriter
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_vault"
+
+
+def sample_documents() -> list[dict[str, Any]]:
+    docs = []
+    for i, path in enumerate(sorted(SAMPLE.rglob("*.md"))):
+        rel = path.relative_to(SAMPLE).as_posix()
+        docs.append(note_document(parse_note(path.read_text("utf-8"), rel), 1_700_000_000_000_000_000 + i))
+    return docs
+
+
+def build(folder: Path, batches: list[list[dict[str, Any]]], writer: Any, **kwargs: Any) -> Any:
+    """An index at ``folder`` with one commit per batch (update_document, as refreshes do)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), make_schema(), indexname="notes")
+    for batch in batches:
+        w = writer(ix, **kwargs)
+        for doc in batch:
+            w.update_document(**doc)
+        w.commit()
+    return whoosh_index.open_dir(str(folder), indexname="notes")
+
+
+def contents(ix: Any) -> dict[str, Any]:
+    """Everything a query can read from the index, keyed by document path (not docnum)."""
+    out: dict[str, Any] = {}
+    with ix.reader() as r:
+        live = [d for d in range(r.doc_count_all()) if not r.is_deleted(d)]
+        path_of = {d: r.stored_fields(d)["path"] for d in live}
+        out["stored"] = sorted(r.stored_fields(d).items() for d in live)
+        names = [name for name, field in ix.schema.items() if field.indexed]
+        out["total_lengths"] = {f: r.field_length(f) for f in names}
+        out["doc_lengths"] = {(path_of[d], f): r.doc_field_length(d, f) or 0 for d in live for f in names}
+        terms = {}
+        for field, term in r.all_terms():
+            postings = []
+            m = r.postings(field, term)
+            while m.is_active():
+                if m.id() in path_of:
+                    postings.append((path_of[m.id()], m.weight(), m.value()))
+                m.next()
+            if postings:
+                terms[(field, term)] = sorted(postings)
+        out["terms"] = terms
+    return out
+
+
+def term_stats(ix: Any) -> dict[tuple[str, bytes], tuple[Any, ...]]:
+    out = {}
+    with ix.reader() as r:
+        for key in r.all_terms():
+            i = r.term_info(*key)
+            out[key] = (
+                i.weight(),
+                i.doc_frequency(),
+                i.min_length(),
+                i.max_length(),
+                i.max_weight(),
+                i.min_id(),
+                i.max_id(),
+            )
+    return out
+
+
+def test_fast_fields_are_the_analysed_text_fields() -> None:
+    fields = fast_fields(make_schema())
+    assert {"content", "title", "headings", "aliases", "filename", "pathtext", "properties", "targets"} <= fields
+    assert not fields & {"path", "tags", "props", "has", "mtime", "lemmas"}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("ab 연구실 PyTorch설치 ＡＢ é\u0301 .,-_\n漢字カナ")), max_size=80))
+def test_positions_postings_equal_whoosh(text: str) -> None:
+    field = make_schema()["title"]
+    expected = sorted(field.index(text))
+    assert sorted(positions_postings(text, field.format.field_boost)) == expected
+
+
+def test_document_postings_equal_whoosh_for_sample_notes() -> None:
+    schema = make_schema()
+    fields = fast_fields(schema)
+    for doc in sample_documents():
+        computed = document_postings(schema, doc, fields)
+        for name in fields:
+            assert sorted(computed[name]) == sorted(schema[name].index(doc[name])), (doc["path"], name)
+
+
+@pytest.mark.parametrize("max_postings", [4_000_000, 300])
+def test_writer_builds_the_same_index_as_whoosh(tmp_path: Path, max_postings: int) -> None:
+    docs = sample_documents()
+    batches = [docs]
+    stock = build(tmp_path / "stock", batches, SegmentWriter)
+    fast = build(tmp_path / "fast", batches, VaultSegmentWriter, max_postings=max_postings)
+    if max_postings == 300:
+        assert len(fast._segments()) > 3  # the pool limit really cut the build into segments
+    assert contents(fast) == contents(stock)
+    assert term_stats(fast) == term_stats(stock)
+
+
+def test_incremental_commits_and_merges_equal_whoosh(tmp_path: Path) -> None:
+    docs = sample_documents()
+    edited = [{**d, "content": d["content"] + "\n추가된 문장 appended words"} for d in docs[::3]]
+    # several small commits: Whoosh's merge policy folds older segments into the new one
+    batches = [docs[:10], docs[10:20], docs[20:], edited, edited[:2]]
+    stock = build(tmp_path / "stock", batches, SegmentWriter)
+    fast = build(tmp_path / "fast", batches, VaultSegmentWriter)
+    assert contents(fast) == contents(stock)
+
+
+def test_precomputed_postings_are_used(tmp_path: Path) -> None:
+    schema = make_schema()
+    doc = sample_documents()[0]
+    pre = document_postings(schema, doc, fast_fields(schema))
+    pre["content"] = [(b"planted", 1, 1.0, pre["content"][0][3])]
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema, indexname="notes")
+    w = VaultSegmentWriter(ix)
+    w.add_document(**doc, _postings=pre)
+    w.commit()
+    with whoosh_index.open_dir(str(folder), indexname="notes").reader() as r:
+        assert [t for f, t in r.all_terms() if f == "content"] == [b"planted"]
+
+
+def test_a_failing_value_adds_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), make_schema(), indexname="notes")
+    w = VaultSegmentWriter(ix)
+    good = sample_documents()[0]
+    with pytest.raises(ValueError):
+        w.add_document(**{**good, "path": "bad.md", "tags": 42})  # a KEYWORD value must be text
+    w.add_document(**good)
+    w.commit()
+    with whoosh_index.open_dir(str(folder), indexname="notes").searcher() as s:
+        assert s.doc_count() == 1
+        assert [d["path"] for d in s.documents()] == [good["path"]]
