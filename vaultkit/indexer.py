@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -145,10 +146,12 @@ def refresh(
         jobs.append((entry.abspath, path, old_hash, search is not None))
     removed = [p for p in known if p not in entries]
 
+    changes = bool(jobs or removed or attachment_changes or full)
+    # with changes to write the index is opened (and checked) anyway; without, a look at its folder will do
     rebuild_search = search is not None and (
-        rebuild or search.open() is None or store.meta("search_generation") != search.state()
+        rebuild or store.meta("search_generation") != (search.state() if changes else search.committed_state())
     )
-    if not (jobs or removed or attachment_changes or full or rebuild_search):
+    if not (changes or rebuild_search):
         # nothing changed: no transaction, no resolution (a no-op refresh only stats the files)
         return IndexReport(
             unchanged=unchanged,
@@ -259,6 +262,28 @@ def _partial_scan(
     return entries
 
 
+_RESOLVERS: dict[tuple[frozenset[str], str], LinkResolver] = {}
+_RESOLVERS_LOCK = threading.Lock()
+
+
+def _resolver(entries: dict[str, FileEntry], aliases: dict[str, list[str]]) -> LinkResolver:
+    """A resolver over the vault's files, reused while the set of files (and aliases) is the same.
+
+    Editing notes does not change it, so a long-running process (``vaultkit watch``, an editor
+    plugin) re-indexes one edited note without rebuilding it (~40 ms at 10,000 files). One
+    resolver is kept, for the last vault seen.
+    """
+    key = (frozenset(entries), repr(sorted(aliases.items())))
+    with _RESOLVERS_LOCK:
+        found = _RESOLVERS.get(key)
+    if found is None:
+        found = LinkResolver(sorted(entries), aliases=aliases)
+        with _RESOLVERS_LOCK:
+            _RESOLVERS.clear()
+            _RESOLVERS[key] = found
+    return found
+
+
 def _resolve(
     store: Store,
     entries: dict[str, FileEntry],
@@ -271,7 +296,7 @@ def _resolve(
 ) -> None:
     """Re-resolve the links a change can affect, then re-check their heading/block subpaths."""
     aliases = store.aliases() if resolve_aliases else {}
-    resolver = LinkResolver(sorted(entries), aliases=aliases)
+    resolver = _resolver(entries, aliases)
     if full:
         todo = store.all_link_targets()
     else:

@@ -41,6 +41,8 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, Token, Tokenizer
 
+from . import ANALYZER_VERSION, KOREAN_AVAILABLE
+
 __all__ = [
     "ANALYZER_VERSION",
     "KOREAN_AVAILABLE",
@@ -55,8 +57,6 @@ __all__ = [
     "vault_analyzer",
 ]
 
-ANALYZER_VERSION = 1
-"""Bump whenever the tokens produced for some text change; the index is rebuilt on a change."""
 
 MAX_TOKEN_LENGTH = 64
 """Longer tokens are truncated to this many characters."""
@@ -418,8 +418,6 @@ def query_terms(text: str) -> tuple[list[str], bool]:
 
 # -- optional Korean morphology (kiwipiepy) -----------------------------------------------------
 
-KOREAN_AVAILABLE: bool = importlib.util.find_spec("kiwipiepy") is not None
-"""Whether the optional ``kiwipiepy`` package (``vaultkit[korean]``) is installed."""
 
 # Kiwi part-of-speech tags (the part before "-", e.g. "VA-I" for an irregular adjective).
 _KIWI_LEMMA_TAGS = frozenset({"VV", "VA"})  # verbs and adjectives: index the dictionary form

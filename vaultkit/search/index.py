@@ -12,24 +12,30 @@ import contextlib
 import functools
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from typing import TYPE_CHECKING, Any
 
 from ..model import Note
-from .analysis import ANALYZER_VERSION, KOREAN_AVAILABLE, korean_analyzer, tokens, vault_analyzer
-from .postings import document_postings, fast_fields
-from .writer import VaultSegmentWriter
+from . import ANALYZER_VERSION, KOREAN_AVAILABLE
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
+
+# Whoosh (and the analysis module, which needs it) is imported only where the index is really
+# opened or written: a refresh that finds nothing changed, and every command that does not search,
+# never pay for the import.
 
 SCHEMA_VERSION = 5
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
+
+_TOC_NAME = re.compile(rf"_{INDEX_NAME}_(\d+)\.toc")
+"""Whoosh's table-of-contents file of one generation."""
 
 MAX_INDEXED_CHARS = 2_000_000
 """Text of a note beyond this many characters is not searchable (a 50 MB log would cost minutes)."""
@@ -50,6 +56,10 @@ DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
 
 def make_schema() -> Schema:
     """The Whoosh schema: one document per note."""
+    from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+
+    from .analysis import korean_analyzer, vault_analyzer
+
     text = vault_analyzer()
     fields: dict[str, Any] = {
         "path": ID(stored=True, unique=True),
@@ -94,6 +104,12 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+def _tokens(text: str) -> list[str]:
+    from .analysis import tokens
+
+    return tokens(text)
+
+
 def prop_terms(frontmatter: dict[str, Any]) -> list[str]:
     """Property terms: ``key`` (exists), ``key=value`` (whole value), ``key~token`` (a word of it), ``key=null``."""
     out: dict[str, None] = {}
@@ -110,7 +126,7 @@ def prop_terms(frontmatter: dict[str, Any]) -> list[str]:
                 continue
             scalar = _scalar(item).lower().replace(",", " ").strip()
             out[f"{name}={scalar}"] = None
-            for token in tokens(_scalar(item)):
+            for token in _tokens(_scalar(item)):
                 out[f"{name}~{token}"] = None
     return list(out)
 
@@ -163,6 +179,8 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
 
 @functools.cache
 def _schema_and_fast_fields() -> tuple[Schema, frozenset[str]]:
+    from .postings import fast_fields
+
     schema = make_schema()
     return schema, fast_fields(schema)
 
@@ -172,6 +190,8 @@ def prepared_document(note: Note, mtime_ns: int = 0) -> dict[str, Any]:
 
     The parse workers call this so that the process writing the index only files postings away.
     """
+    from .postings import document_postings
+
     schema, fast = _schema_and_fast_fields()
     document = note_document(note, mtime_ns)
     document["_postings"] = document_postings(schema, {k: v for k, v in document.items() if k != "mtime"}, fast)
@@ -213,6 +233,8 @@ class SearchIndex:
         if not isinstance(stored, dict) or {k: stored.get(k) for k in _version()} != _version():
             return None  # another version: rebuilt without fuss
         try:
+            from whoosh import index as whoosh_index
+
             ix = whoosh_index.open_dir(str(self.dir), indexname=INDEX_NAME)
             ix.reader().close()  # reads every segment's files: a torn index fails here, not in a query
         except Exception as exc:  # any damage: the caller rebuilds from the store
@@ -225,6 +247,24 @@ class SearchIndex:
         """``"<build id>:<generation>"`` of the committed index ("" when there is none)."""
         ix = self.open()
         return f"{self._build}:{ix.latest_generation()}" if ix is not None else ""
+
+    def committed_state(self) -> str:
+        """:meth:`state` read from the folder alone (version file and newest Whoosh TOC), without opening Whoosh.
+
+        Cheap enough for every refresh. It cannot see damage inside the segment files: a query that
+        finds some marks the index (:attr:`problem`) and this returns "" until it is rebuilt.
+        """
+        if self.problem is not None:
+            return ""
+        try:
+            stored = json.loads(self._version_file(self.dir).read_text("utf-8"))
+            names = os.listdir(self.dir)
+        except (OSError, ValueError):
+            return ""
+        if not isinstance(stored, dict) or {k: stored.get(k) for k in _version()} != _version():
+            return ""
+        generations = [int(m.group(1)) for m in map(_TOC_NAME.fullmatch, names) if m]
+        return f"{stored.get('build', '')}:{max(generations)}" if generations else ""
 
     def searcher_state(self) -> str:
         """:meth:`state` of the generation the cached searcher reads ("" without one)."""
@@ -259,23 +299,35 @@ class SearchIndex:
             self._ix = None
 
     def refresh_handle(self) -> None:
-        """Reopen on next use (after another writer committed)."""
-        self.close()
+        """Read the newest commit on next use (after a writer committed): drops the cached searcher.
+
+        The index handle stays open: it reads the current table of contents each time, and was
+        checked when it was opened.
+        """
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     def writer(self) -> Any:
         """A writer on the current index (which must exist: see :meth:`begin_fresh`)."""
         ix = self.open()
         if ix is None:
             raise RuntimeError("no search index to write to")
+        from .writer import VaultSegmentWriter
+
         return VaultSegmentWriter(ix)
 
     def begin_fresh(self) -> Any:
         """A writer on a new, empty index built beside the current one (see :meth:`finish_fresh`)."""
         _remove(self._new)
         self._new.mkdir(parents=True)
+        from whoosh import index as whoosh_index
+
         ix = whoosh_index.create_in(str(self._new), make_schema(), indexname=INDEX_NAME)
         version = {**_version(), "build": uuid.uuid4().hex[:12]}
         self._version_file(self._new).write_text(json.dumps(version), "utf-8")
+        from .writer import VaultSegmentWriter
+
         return VaultSegmentWriter(ix)
 
     def finish_fresh(self) -> None:
