@@ -327,6 +327,13 @@ class Store:
         """Path to title of every note."""
         return dict(self.db.execute("SELECT path, title FROM notes"))
 
+    def orphans(self) -> list[tuple[str, str]]:
+        """``(path, title)`` of notes no other note links to, by path (one index lookup per note)."""
+        return self.db.execute(
+            "SELECT path, title FROM notes AS n WHERE NOT EXISTS "
+            "(SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path) ORDER BY path"
+        ).fetchall()
+
     def note_anchors(self, path: str) -> tuple[list[tuple[int, str]], list[str]] | None:
         """Headings ``(level, text)`` and block ids of a stored note, for subpath checks."""
         row = self.db.execute("SELECT data FROM notes WHERE path = ?", (path,)).fetchone()
@@ -360,6 +367,18 @@ class Store:
         out: dict[str, list[str]] = {}
         for alias, path in self.db.execute("SELECT alias, path FROM aliases ORDER BY rowid"):
             out.setdefault(path, []).append(alias)
+        return out
+
+    def aliases_of(self, paths: Iterable[str]) -> dict[str, list[str]]:
+        """The aliases (casefolded) of some notes, by path; notes without aliases are left out."""
+        wanted = list(dict.fromkeys(paths))
+        out: dict[str, list[str]] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT alias, path FROM aliases WHERE path IN ({marks}) ORDER BY rowid"
+            for alias, path in self.db.execute(query, chunk):
+                out.setdefault(path, []).append(alias)
         return out
 
     def tag_rows(self) -> list[tuple[str, str]]:

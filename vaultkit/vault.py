@@ -335,14 +335,7 @@ class Vault:
 
     def orphans(self) -> list[NoteRef]:
         """Notes no other note links to (Obsidian CLI's definition: no incoming links)."""
-        store = self._ready()
-        linked = {
-            r[0]
-            for r in store.db.execute(
-                "SELECT DISTINCT resolved FROM links WHERE resolved IS NOT NULL AND resolved != source"
-            )
-        }
-        return [NoteRef(p, t) for p, t in sorted(store.note_titles().items()) if p not in linked]
+        return [NoteRef(p, t) for p, t in self._ready().orphans()]
 
     def deadends(self) -> list[NoteRef]:
         """Notes that link to nothing else (Obsidian CLI's definition: no outgoing links)."""
@@ -609,6 +602,9 @@ class _SearchContext:
         if path not in self._notes:
             self._notes[path] = self.vault.store.note(path)
         return self._notes[path]
+
+    def aliases(self, paths: list[str]) -> dict[str, list[str]]:
+        return self.vault.store.aliases_of(paths)
 
     def graph_paths(self, name: str, value: str) -> set[str]:
         vault = self.vault

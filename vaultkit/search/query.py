@@ -24,6 +24,7 @@ from ..model import Note
 from . import syntax as ast
 from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
+from .scoring import score_query, top
 
 _SORTS = ("score", "modified", "title")
 _TEXT_FIELDS = {
@@ -63,6 +64,9 @@ class SearchContext(Protocol):
     def graph_paths(self, name: str, value: str) -> set[str]:
         """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
 
+    def aliases(self, paths: list[str]) -> dict[str, list[str]]:
+        """The aliases (casefolded) of some notes, by path."""
+
 
 class _Compiler:
     def __init__(self, searcher: Any, ctx: SearchContext) -> None:
@@ -90,6 +94,8 @@ class _Compiler:
         return wq.Phrase(field, toks)
 
     def _phrase(self, field: str, text: str) -> wq.Query:
+        if field == "tags":  # tags are whole keywords: no positions, so a phrase is the tag itself
+            return self._word(field, text)
         toks = tokens(text)
         if not toks:
             return wq.NullQuery
@@ -499,11 +505,11 @@ def run_search(
     if isinstance(compiled, wq.Not):
         compiled = wq.AndNot(wq.Every(), compiled.query)
     wanted = None if limit is None or sort != "score" else limit + 50
-    results = searcher.search(compiled, limit=wanted)
-    found = [
-        (hit["path"], hit.get("title", hit["path"]), float(hit.score or 0.0), int(hit.get("mtime") or 0))
-        for hit in results
-    ]
+    found = []
+    for docnum, score in top(score_query(searcher, compiled), wanted):
+        stored = searcher.stored_fields(docnum)
+        path = stored["path"]
+        found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))
     if sort == "modified":
         found.sort(key=lambda item: (-item[3], item[0]))
     elif sort == "title":
@@ -511,7 +517,13 @@ def run_search(
     else:
         exact = _exact_title_key(node)
         if exact:
-            found.sort(key=lambda item: (0 if _title_matches(ctx, item[0], item[1], exact) else 1, -item[2]))
+            aliases = ctx.aliases([item[0] for item in found])
+            found.sort(
+                key=lambda item: (
+                    0 if _title_matches(item[0], item[1], exact, aliases.get(item[0], ())) else 1,
+                    -item[2],
+                )
+            )
     found = found[:limit] if limit is not None else found
     hits = []
     for path, title, score, _ in found:
@@ -529,11 +541,10 @@ def _exact_title_key(node: ast.Node) -> str | None:
     return None
 
 
-def _title_matches(ctx: SearchContext, path: str, title: str, key: str) -> bool:
+def _title_matches(path: str, title: str, key: str, aliases: Iterable[str]) -> bool:
     if title.casefold() == key:
         return True
     name = re.sub(r"\.md$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
     if name.casefold() == key:
         return True
-    note = ctx.note(path)
-    return note is not None and any(a.casefold() == key for a in note.aliases)
+    return any(a.casefold() == key for a in aliases)

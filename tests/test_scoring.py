@@ -1,0 +1,124 @@
+"""Bulk scoring gives the documents and scores Whoosh's own searcher gives, for every kind of query."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SAMPLE_VAULT
+from whoosh import query as wq
+
+from vaultkit import Vault
+from vaultkit.search import syntax as ast
+from vaultkit.search.query import _Compiler
+from vaultkit.search.scoring import score_query, top
+
+QUERIES = [
+    "StyleGAN",
+    "연구",
+    "연구실",
+    "회고 작성",
+    "diffusion model",
+    "diffusion -cuda",
+    "-diffusion",
+    '"평가 지표"',
+    '"StyleGAN-T"',
+    "tag:diary",
+    "tag:lang/python OR tag:연구",
+    "trans*",
+    "gamm~",
+    "orphan:true",
+    "has:unresolved",
+    "links-to:Gamma",
+    "[status:active]",
+    "[status:active] 실험",
+    "title:Gamma",
+    "file:README",
+    "path:research",
+    "content:(GPU OR CUDA) -tag:diary",
+    "section:(StyleGAN)",
+    "line:(연구 실험)",
+    "task-todo:회고",
+    "(연구 OR model) (GPU OR 서버)",
+    "Gamma 감마",
+    "nothingmatchesthisword",
+    "하하하",
+    "실험 기록",
+    '"연구 일지"',
+    "title:연구실",
+    "연구실에서는",
+]
+
+
+@pytest.fixture(scope="module", params=["one segment", "several segments"])
+def vault(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vault]:
+    root = tmp_path_factory.mktemp("vault") / "v"
+    shutil.copytree(SAMPLE_VAULT, root)
+    v = Vault(root, index_dir=tmp_path_factory.mktemp("idx"))
+    v.index()
+    if request.param == "several segments":  # edits commit small segments, with deletions in the big one
+        for i, note in enumerate(sorted(root.rglob("*.md"))[:6]):
+            with open(note, "a", encoding="utf-8") as handle:
+                handle.write(f"\n추가 {i} diffusion GPU 연구실 [[Gamma]]\n")
+            v.index()
+        assert len(list(v.search_index.searcher().ixreader.leaf_readers())) > 1
+    yield v
+    v.close()
+
+
+def whoosh_results(searcher: Any, compiled: Any) -> list[tuple[int, float]]:
+    return [(hit.docnum, hit.score) for hit in searcher.search(compiled, limit=None)]
+
+
+def compiled_query(v: Vault, text: str) -> tuple[Any, Any]:
+    from vaultkit.vault import _SearchContext
+
+    searcher = v._searcher()
+    q = _Compiler(searcher, _SearchContext(v)).compile(ast.parse_query(text))
+    if isinstance(q, wq.Not):
+        q = wq.AndNot(wq.Every(), q.query)
+    return searcher, q
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_bulk_scores_equal_whoosh(vault: Vault, text: str) -> None:
+    searcher, q = compiled_query(vault, text)
+    expected = whoosh_results(searcher, q)
+    got = top(score_query(searcher, q), None)
+    assert {d for d, _ in got} == {d for d, _ in expected}
+    mine = dict(got)
+    for doc, score in expected:
+        assert mine[doc] == pytest.approx(score, rel=1e-9, abs=1e-12), (text, doc)
+    # the same order, except between scores equal up to float rounding
+    assert [round(s, 9) for _, s in got] == [round(s, 9) for _, s in expected]
+
+
+def test_queries_really_match_something(vault: Vault) -> None:
+    """The table above is not vacuous: most queries find notes."""
+    found = sum(bool(vault.search(text, limit=5)) for text in QUERIES)
+    assert found >= len(QUERIES) - 3
+
+
+def test_top_orders_ties_by_document_number() -> None:
+    assert top({5: 1.0, 2: 1.0, 9: 3.0, 1: 0.5}, 3) == [(9, 3.0), (2, 1.0), (5, 1.0)]
+    assert top({}, 5) == []
+
+
+def test_lengths_are_read_as_whoosh_reads_them(vault: Vault) -> None:
+    from vaultkit.search.scoring import _lengths
+
+    searcher = vault._searcher()
+    for reader, _ in searcher.ixreader.leaf_readers():
+        for field in ("content", "title", "tags"):
+            lengths = _lengths(reader, field)
+            assert lengths is not None
+            for doc in range(reader.doc_count_all()):
+                if lengths[doc]:
+                    assert lengths[doc] == reader.doc_field_length(doc, field), (field, doc)
+
+
+def test_sample_vault_path_exists() -> None:
+    assert Path(SAMPLE_VAULT, "Home.md").exists()
