@@ -50,7 +50,7 @@ def contents(ix: Any) -> dict[str, Any]:
     with ix.reader() as r:
         live = [d for d in range(r.doc_count_all()) if not r.is_deleted(d)]
         path_of = {d: r.stored_fields(d)["path"] for d in live}
-        out["stored"] = sorted(r.stored_fields(d).items() for d in live)
+        out["stored"] = sorted(tuple(sorted(r.stored_fields(d).items())) for d in live)
         names = [name for name, field in ix.schema.items() if field.indexed]
         out["total_lengths"] = {f: r.field_length(f) for f in names}
         out["doc_lengths"] = {(path_of[d], f): r.doc_field_length(d, f) or 0 for d in live for f in names}
@@ -158,3 +158,35 @@ def test_a_failing_value_adds_nothing(tmp_path: Path) -> None:
     with whoosh_index.open_dir(str(folder), indexname="notes").searcher() as s:
         assert s.doc_count() == 1
         assert [d["path"] for d in s.documents()] == [good["path"]]
+
+
+def _many_notes(root: Path, count: int) -> Path:
+    for i in range(count):
+        folder = root / f"f{i % 7}"
+        folder.mkdir(parents=True, exist_ok=True)
+        body = f"# 노트 {i}\n\n연구실 {i % 13} diffusion model [[노트 {(i * 7) % count}]] #tag{i % 5}\n"
+        (folder / f"노트 {i}.md").write_text(f"---\nstatus: s{i % 3}\n---\n{body}" + "문장 " * (i % 17), "utf-8")
+    return root
+
+
+def test_parse_workers_build_the_same_index_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the parallel threshold each parse worker writes its own segments; the index is the same."""
+    import vaultkit.indexer as indexer
+    from vaultkit import Vault
+
+    count = indexer._PARALLEL_MIN + 50
+    root = _many_notes(tmp_path / "vault", count)
+    with Vault(root, index_dir=tmp_path / "parallel") as vault:
+        vault.index()
+        parallel_ix = vault.search_index.open()
+        assert len(parallel_ix._segments()) >= 2  # the workers' segments
+        parallel = contents(parallel_ix)
+        hits = [h.path for h in vault.search("연구실 diffusion", limit=None)]
+    monkeypatch.setattr(indexer, "_PARALLEL_MIN", 10**9)
+    with Vault(root, index_dir=tmp_path / "serial") as vault:
+        vault.index()
+        serial_ix = vault.search_index.open()
+        assert len(serial_ix._segments()) == 1
+        assert contents(serial_ix) == parallel
+        assert [h.path for h in vault.search("연구실 diffusion", limit=None)] == hits
+    assert len(hits) == count

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,7 @@ class _Loaded:
     contexts: tuple[str, ...]
     error: str | None
     document: dict[str, Any] | None = None  # the search document with its postings, when asked for
+    indexed: bool = False  # True: a worker already put the document into its part of a new search index
 
 
 def content_hash(text: str) -> str:
@@ -48,8 +50,11 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-_Job = tuple[str, str, str | None, bool]
-"""``(absolute path, vault path, stored hash, whether to prepare the search document)``."""
+_Job = tuple[str, str, str | None, bool, int]
+"""``(absolute path, vault path, stored hash, whether to prepare the search document, mtime_ns)``."""
+
+# In a parse worker building part of a new search index: the writer of that part (see _load_all).
+_PART: dict[str, Any] = {}
 
 
 def _load(job: _Job) -> _Loaded:
@@ -58,7 +63,7 @@ def _load(job: _Job) -> _Loaded:
     With ``job[3]`` the note's search document and postings are worked out here as well, so that
     parallel workers share the analysis and the writing process only files postings away.
     """
-    abspath, path, old_hash, with_search = job
+    abspath, path, old_hash, with_search, mtime_ns = job
     try:
         decoded = read_text(abspath, path)
     except UnreadableFileError as exc:
@@ -69,18 +74,57 @@ def _load(job: _Job) -> _Loaded:
     from .parse import parse_note  # only when a note really changed: keeps no-op refreshes light
 
     note = parse_note(decoded.text, path)
-    document = prepared_document(note) if with_search else None
+    document = prepared_document(note, mtime_ns) if with_search else None
     contexts = tuple(link_context(note.links, decoded.text))
+    part = _PART.get("writer")
+    if document is not None and part is not None:
+        part.add_document(**document)
+        return _Loaded(path, digest, decoded.encoding, note, contexts, None, None, indexed=True)
     return _Loaded(path, digest, decoded.encoding, note, contexts, None, document)
 
 
-def _load_all(jobs: list[_Job]) -> Iterator[_Loaded]:
+def _start_part(search: SearchIndex, barrier: Any) -> None:
+    """Worker initializer: this worker writes its notes into a segment of its own."""
+    random.seed()  # forked workers share the parent's random state, and Whoosh names segments randomly
+    _PART["search"] = search
+    _PART["barrier"] = barrier
+
+
+def _finish_part(_: int) -> list[Any]:
+    """Run once in each worker (the barrier keeps a worker from taking two): its segments."""
+    writer = _PART.pop("writer", None)
+    segments = writer.finish_segments() if writer is not None else []
+    _PART["barrier"].wait(timeout=600)
+    return segments
+
+
+def _part_writer_on_first_use(job: _Job) -> _Loaded:
+    if "writer" not in _PART and "search" in _PART:
+        _PART["writer"] = _PART["search"].fresh_part_writer()
+    return _load(job)
+
+
+def _load_all(jobs: list[_Job], fresh: SearchIndex | None = None, parts: list[Any] | None = None) -> Iterator[_Loaded]:
+    """Load every job, in parallel workers when there are many.
+
+    With ``fresh`` (a search index being built by ``begin_fresh``), each worker also writes the
+    search documents of its notes into segments of its own, appended to ``parts`` at the end;
+    without workers the documents come back in :attr:`_Loaded.document` as usual.
+    """
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < _PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_load, jobs)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap(_load, jobs, chunksize=16)
+    context = multiprocessing.get_context("fork")
+    if fresh is None or parts is None:
+        with context.Pool(workers) as pool:
+            yield from pool.imap(_load, jobs, chunksize=16)
+        return
+    barrier = context.Barrier(workers)
+    with context.Pool(workers, initializer=_start_part, initargs=(fresh, barrier)) as pool:
+        yield from pool.imap(_part_writer_on_first_use, jobs, chunksize=16)
+        for segments in pool.map(_finish_part, range(workers), chunksize=1):
+            parts.extend(segments)
 
 
 def lookup_key(target: str) -> str:
@@ -143,7 +187,7 @@ def refresh(
             (added if row is None or rebuild else updated).append(path)
             continue
         old_hash = row.hash if row is not None and row.is_note and not rebuild else None
-        jobs.append((entry.abspath, path, old_hash, search is not None))
+        jobs.append((entry.abspath, path, old_hash, search is not None, entry.mtime_ns))
     removed = [p for p in known if p not in entries]
 
     changes = bool(jobs or removed or attachment_changes or full)
@@ -179,7 +223,8 @@ def refresh(
                 writer.delete_by_term("path", path)
         for entry in attachment_changes:
             store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
-        for done, loaded in enumerate(_load_all(jobs), 1):
+        parts: list[Any] = []  # segments written by parse workers into a fresh search index
+        for done, loaded in enumerate(_load_all(jobs, search if fresh_search else None, parts), 1):
             entry = entries[loaded.path]
             row = None if rebuild else known.get(loaded.path)
             store.put_file(
@@ -202,7 +247,7 @@ def refresh(
                     for lk, ctx in zip(loaded.note.links, loaded.contexts, strict=True)
                 ]
                 store.put_note(loaded.note, links)
-                if writer is not None:
+                if writer is not None and not loaded.indexed:
                     document = loaded.document or prepared_document(loaded.note)
                     document["mtime"] = entry.mtime_ns
                     if fresh_search:
@@ -219,6 +264,8 @@ def refresh(
         store.set_meta("resolve_aliases", str(resolve_aliases))
         if search is not None:
             if writer is not None:
+                if parts:
+                    writer.add_segments(parts)
                 writer.commit()
                 writer = None
                 if fresh_search:

@@ -330,6 +330,19 @@ class SearchIndex:
 
         return VaultSegmentWriter(ix)
 
+    def fresh_part_writer(self) -> Any:
+        """A writer for part of the index being built by :meth:`begin_fresh`, for a worker process.
+
+        It takes no lock (the writer of :meth:`begin_fresh` holds it) and commits nothing: its
+        :meth:`~vaultkit.search.writer.VaultSegmentWriter.finish_segments` go to that writer.
+        """
+        from whoosh import index as whoosh_index
+
+        from .writer import VaultSegmentWriter
+
+        ix = whoosh_index.open_dir(str(self._new), indexname=INDEX_NAME)
+        return VaultSegmentWriter(ix, _lk=False)
+
     def finish_fresh(self) -> None:
         """Put the committed new index in place of the old one."""
         self.close()

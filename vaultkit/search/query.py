@@ -505,11 +505,19 @@ def run_search(
     if isinstance(compiled, wq.Not):
         compiled = wq.AndNot(wq.Every(), compiled.query)
     wanted = None if limit is None or sort != "score" else limit + 50
+    scores = score_query(searcher, compiled)
+    ranked = top(scores, wanted)
+    if wanted is not None and len(ranked) == wanted:
+        # equal scores are ordered by path, whatever segment a note landed in: take the whole tie at the cut
+        cut = ranked[-1][1]
+        ranked = [(d, s) for d, s in ranked if s != cut] + [(d, s) for d, s in scores.items() if s == cut]
     found = []
-    for docnum, score in top(score_query(searcher, compiled), wanted):
+    for docnum, score in ranked:
         stored = searcher.stored_fields(docnum)
         path = stored["path"]
         found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))
+    found.sort(key=lambda item: (-item[2], item[0]))
+    found = found[:wanted] if wanted is not None else found
     if sort == "modified":
         found.sort(key=lambda item: (-item[3], item[0]))
     elif sort == "title":

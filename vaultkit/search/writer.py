@@ -193,6 +193,25 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         if self.pool.count >= self._max_postings:
             self._next_segment()
 
+    def finish_segments(self) -> list[Any]:
+        """Write out what this writer holds as segments and return them, without committing.
+
+        For a writer that builds part of a new index in another process (``_lk=False``): the
+        process holding the index's writer adds the returned segments with :meth:`add_segments`
+        and commits them all at once.
+        """
+        self._check_state()
+        if self._added:
+            self._written.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self.is_closed = True
+        return self._written
+
+    def add_segments(self, segments: list[Any]) -> None:
+        """Segments written by other writers (see :meth:`finish_segments`), listed at the commit."""
+        self._written.extend(segments)
+
     def _next_segment(self) -> None:
         """Write out the segment being built and start a new one (bounds the pool's memory)."""
         self._written.append(self._finalize_segment())
