@@ -222,6 +222,13 @@ def test_tokens_and_spans_agree(text: str) -> None:
     assert all(0 < len(token) <= MAX_TOKEN_LENGTH for token in tokens(text))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_tokens_and_spans_agree_any_text(text: str) -> None:
+    """tokens() has its own fast paths (ASCII words, Hangul runs): it must still equal token_spans()."""
+    assert [token for token, _, _ in token_spans(text)] == tokens(text)
+
+
 # -- the Whoosh tokenizer protocol ---------------------------------------------------------------
 
 

@@ -190,3 +190,21 @@ def test_parse_workers_build_the_same_index_as_one_process(tmp_path: Path, monke
         assert contents(serial_ix) == parallel
         assert [h.path for h in vault.search("연구실 diffusion", limit=None)] == hits
     assert len(hits) == count
+
+
+def test_long_posting_lists_equal_whoosh(tmp_path: Path) -> None:
+    """Terms in more than one 128-posting block (block statistics, last-block marker) as Whoosh writes them."""
+    docs = [{**d, "path": f"copy{i}/{d['path']}"} for i in range(6) for d in sample_documents()]
+    stock = build(tmp_path / "stock", [docs], SegmentWriter)
+    fast = build(tmp_path / "fast", [docs], VaultSegmentWriter)
+    with fast.reader() as r:
+        assert max(r.doc_frequency(f, t) for f, t in r.all_terms()) > 128
+    assert contents(fast) == contents(stock)
+    assert term_stats(fast) == term_stats(stock)
+    with fast.searcher() as fs, stock.searcher() as ss:  # block-quality skipping reads the block infos
+        from whoosh.query import Term
+
+        q = Term("has", "links")
+        assert [(h.docnum, h.score) for h in fs.search(q, limit=5)] == [
+            (h.docnum, h.score) for h in ss.search(q, limit=5)
+        ]

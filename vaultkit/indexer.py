@@ -9,6 +9,7 @@ one store transaction.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -53,7 +54,7 @@ def content_hash(text: str) -> str:
 _Job = tuple[str, str, str | None, bool, int]
 """``(absolute path, vault path, stored hash, whether to prepare the search document, mtime_ns)``."""
 
-# In a parse worker building part of a new search index: the writer of that part (see _load_all).
+# In a parse worker building part of a new search index: the writer of that part (see _Loader).
 _PART: dict[str, Any] = {}
 
 
@@ -104,27 +105,57 @@ def _part_writer_on_first_use(job: _Job) -> _Loaded:
     return _load(job)
 
 
-def _load_all(jobs: list[_Job], fresh: SearchIndex | None = None, parts: list[Any] | None = None) -> Iterator[_Loaded]:
-    """Load every job, in parallel workers when there are many.
+class _Loader:
+    """Loads the jobs of a refresh, in parallel parse workers when there are many (a context manager).
 
     With ``fresh`` (a search index being built by ``begin_fresh``), each worker also writes the
-    search documents of its notes into segments of its own, appended to ``parts`` at the end;
-    without workers the documents come back in :attr:`_Loaded.document` as usual.
+    search documents of its notes into segments of its own: :meth:`finish_parts` asks the workers
+    to write them out (they do while the caller resolves links) and :meth:`parts` returns them.
+    Without workers the documents come back in :attr:`_Loaded.document` as usual.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < _PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_load, jobs)
-        return
-    context = multiprocessing.get_context("fork")
-    if fresh is None or parts is None:
-        with context.Pool(workers) as pool:
-            yield from pool.imap(_load, jobs, chunksize=16)
-        return
-    barrier = context.Barrier(workers)
-    with context.Pool(workers, initializer=_start_part, initargs=(fresh, barrier)) as pool:
-        yield from pool.imap(_part_writer_on_first_use, jobs, chunksize=16)
-        for segments in pool.map(_finish_part, range(workers), chunksize=1):
-            parts.extend(segments)
+
+    def __init__(self, jobs: list[_Job], fresh: SearchIndex | None = None) -> None:
+        self.jobs = jobs
+        self.fresh = fresh
+        self.workers = min(os.cpu_count() or 1, 4)
+        self.parallel = (
+            len(jobs) >= _PARALLEL_MIN and self.workers >= 2 and "fork" in multiprocessing.get_all_start_methods()
+        )
+        self._pool: Any = None
+        self._pending: Any = None
+
+    def __enter__(self) -> _Loader:
+        if self.parallel:
+            context = multiprocessing.get_context("fork")
+            if self.fresh is not None:
+                barrier = context.Barrier(self.workers)
+                self._pool = context.Pool(self.workers, initializer=_start_part, initargs=(self.fresh, barrier))
+            else:
+                self._pool = context.Pool(self.workers)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __iter__(self) -> Iterator[_Loaded]:
+        if self._pool is None:
+            return map(_load, self.jobs)
+        work = _part_writer_on_first_use if self.fresh is not None else _load
+        return iter(self._pool.imap(work, self.jobs, chunksize=16))
+
+    def finish_parts(self) -> None:
+        """Ask every worker to write out its segments (runs in the background; see :meth:`parts`)."""
+        if self._pool is not None and self.fresh is not None:
+            self._pending = self._pool.map_async(_finish_part, range(self.workers), chunksize=1)
+
+    def parts(self) -> list[Any]:
+        """The segments the workers wrote (waits for them)."""
+        if self._pending is None:
+            return []
+        return [segment for segments in self._pending.get() for segment in segments]
 
 
 def lookup_key(target: str) -> str:
@@ -210,7 +241,9 @@ def refresh(
         rebuild_search = False
     elif search is not None and not rebuild_search and (jobs or removed):
         writer = search.writer()
+    fresh_store = rebuild or not known  # nothing stored yet: no old rows to replace
     store.begin()
+    stack = contextlib.ExitStack()
     try:
         if rebuild:
             store.clear()
@@ -223,8 +256,8 @@ def refresh(
                 writer.delete_by_term("path", path)
         for entry in attachment_changes:
             store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
-        parts: list[Any] = []  # segments written by parse workers into a fresh search index
-        for done, loaded in enumerate(_load_all(jobs, search if fresh_search else None, parts), 1):
+        loader = stack.enter_context(_Loader(jobs, search if fresh_search else None))
+        for done, loaded in enumerate(loader, 1):
             entry = entries[loaded.path]
             row = None if rebuild else known.get(loaded.path)
             store.put_file(
@@ -246,7 +279,7 @@ def refresh(
                     (lk, ctx, lookup_key(lk.target), None)
                     for lk, ctx in zip(loaded.note.links, loaded.contexts, strict=True)
                 ]
-                store.put_note(loaded.note, links)
+                store.put_note(loaded.note, links, replace=row is not None or not fresh_store)
                 if writer is not None and not loaded.indexed:
                     document = loaded.document or prepared_document(loaded.note)
                     document["mtime"] = entry.mtime_ns
@@ -259,9 +292,12 @@ def refresh(
             if progress is not None:
                 progress(done, len(jobs))
 
+        loader.finish_parts()  # the workers write their search segments while links resolve here
         unreadable = [e.path for e in errors if e.path in entries]
         _resolve(store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full)
         store.set_meta("resolve_aliases", str(resolve_aliases))
+        parts = loader.parts()
+        stack.close()  # the parse workers are done
         if search is not None:
             if writer is not None:
                 if parts:
@@ -281,6 +317,7 @@ def refresh(
         report_errors = errors + [FileError(p, e) for p, e in store.errors() if p not in {x.path for x in errors}]
         store.commit(bump=bool(added or updated or removed or full))
     except BaseException:
+        stack.close()
         if writer is not None:
             writer.cancel()
         store.rollback()

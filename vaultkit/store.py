@@ -261,9 +261,13 @@ class Store:
 
     # ------------------------------------------------------------ notes
 
-    def put_note(self, note: Note, links: Iterable[tuple[Link, str, str, str | None]]) -> None:
-        """Store a parsed note and its links (``(link, context, lookup, resolved)``), replacing old ones."""
-        self.delete_note(note.path)
+    def put_note(self, note: Note, links: Iterable[tuple[Link, str, str, str | None]], *, replace: bool = True) -> None:
+        """Store a parsed note and its links (``(link, context, lookup, resolved)``), replacing old ones.
+
+        ``replace=False`` skips removing the old rows, for a note the store cannot hold yet.
+        """
+        if replace:
+            self.delete_note(note.path)
         data = note.to_dict()
         text = data.pop("text")
         self.db.execute(

@@ -396,8 +396,24 @@ def vault_analyzer() -> Analyzer:
 
 
 def tokens(text: str) -> list[str]:
-    """The index terms of ``text``, in order."""
-    return [token for token, _, _ in _iter_spans(text)]
+    """The index terms of ``text``, in order (what :func:`token_spans` gives, without the offsets).
+
+    The index build calls this for every field of every note, so the two common kinds of run, an
+    ASCII word and a run of Hangul syllables, are handled without match objects or offsets.
+    """
+    norm = _normalize_mapped(text)[0]
+    out: list[str] = []
+    for run in _RUN_RE.findall(norm):
+        if run.isascii():
+            out.append(run[: MAX_TOKEN_LENGTH * 4].lower()[:MAX_TOKEN_LENGTH])
+        elif _HANGUL_SYLLABLES.fullmatch(run):
+            if len(run) == 1:
+                out.append(run)
+            else:
+                out.extend([run[k : k + 2] for k in range(len(run) - 1)])
+        else:
+            out.extend([token for token, _, _ in _spans_normalized(run)])
+    return out
 
 
 def token_spans(text: str) -> list[tuple[str, int, int]]:

@@ -26,7 +26,7 @@ from whoosh.fields import Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from .analysis import VaultTokenizer, token_spans
+from .analysis import VaultTokenizer, tokens
 
 Posting = tuple[bytes, int, float, bytes]
 """``(term as UTF-8, frequency, weight, encoded value)``: one term of one field of one document."""
@@ -63,7 +63,7 @@ def positions_postings(text: str, field_boost: float) -> list[Posting]:
     """What Whoosh's ``Positions.word_values`` yields for ``text`` with the vault tokenizer, as bytes."""
     positions: dict[str, list[int]] = {}
     get = positions.get
-    for pos, (term, _, _) in enumerate(token_spans(text)):
+    for pos, term in enumerate(tokens(text)):
         found = get(term)
         if found is None:
             positions[term] = [pos]

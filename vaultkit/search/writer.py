@@ -22,10 +22,16 @@ lengths and stored fields equal what the stock writer produces for the same docu
 from __future__ import annotations
 
 import itertools
+import zlib
 from array import array
 from collections.abc import Iterator
+from pickle import dumps
 from typing import Any
 
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from .postings import Posting, fast_fields, positions_postings
@@ -238,33 +244,83 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 field = self.schema[fieldname]
                 doc_lengths = [lengths.doc_field_length(d, fieldname, 0) for d in range(doccount)]
                 writer.start_field(fieldname, field)
+                fixed_size = field.format.fixed_value_size()
                 for tbytes, postings in self.pool.sorted_terms(fieldname):
-                    writer.start_term(tbytes)
-                    _write_postings(writer._postwriter, postings, doc_lengths)
-                    writer.finish_term()
+                    _write_term(writer, tbytes, postings, doc_lengths, fixed_size)
                 writer.finish_field()
             writer.close()
         finally:
             lengths.close()
 
 
-def _write_postings(postwriter: Any, postings: _TermPostings, doc_lengths: list[int]) -> None:
-    """Fill the codec's postings writer one block at a time (as its ``add_posting`` would)."""
+def _write_term(
+    fieldwriter: Any, tbytes: bytes, postings: _TermPostings, doc_lengths: list[int], fixed_size: int | None
+) -> None:
+    """Write one term's posting list and its term-table entry, as the W3 codec writes them.
+
+    This is ``start_term`` + ``add_posting`` per posting + ``finish_term`` of Whoosh's W3 field
+    and postings writers done a block at a time: the same blocks (128 postings; header magic,
+    signed block length, pickled block info and pickled, optionally zlib-compressed data) and the
+    same term statistics. The writer tests compare every term and posting with Whoosh's output.
+    """
     ids, weights, values = postings
-    count = len(ids)
+    postwriter = fieldwriter._postwriter
+    postfile = postwriter._postfile
     limit = postwriter._blocklimit
-    for start in range(0, count, limit):
-        end = min(start + limit, count)
-        postwriter._compression = _COMPRESSION if end - start >= _COMPRESS_MIN else 0
-        block_ids = ids[start:end]
-        block_weights = weights[start:end]
-        postwriter._ids = block_ids
-        postwriter._weights = array("f", block_weights)
-        postwriter._values = [v for v in values[start:end] if v]
-        postwriter._maxweight = max(0, max(block_weights))
+    count = len(ids)
+    start = postfile.tell()
+    postfile.write(WHOOSH3_HEADER_MAGIC)
+    total = 0.0
+    minlength: int | None = None
+    maxlength = 0
+    maxweight: float = 0
+    for first in range(0, count, limit):
+        end = min(first + limit, count)
+        block_ids = ids[first:end]
+        raw_weights = weights[first:end]
+        block_weights = array("f", raw_weights)
+        block_max = max(0, max(raw_weights))
         found = [length for length in map(doc_lengths.__getitem__, block_ids) if length]
-        postwriter._minlength = min(found) if found else None
-        postwriter._maxlength = max(found) if found else 0
-        if end < count:
-            postwriter._write_block()
-    # the last block is written by finish_postings() (called by the field writer's finish_term)
+        block_min_length = min(found) if found else None
+        block_max_length = max(found) if found else 0
+        # the term's statistics, as W3TermInfo.add_block keeps them
+        total += sum(block_weights)
+        minlength = block_min_length if minlength is None else min(minlength, block_min_length)  # type: ignore[type-var]
+        maxlength = max(maxlength, block_max_length)
+        maxweight = max(maxweight, block_max)
+        # the block, as W3PostingsWriter._write_block writes it
+        if all(w == 1.0 for w in block_weights):
+            mini_weights: Any = None
+        elif all(w == block_weights[0] for w in block_weights):
+            mini_weights = block_weights[0]
+        else:
+            mini_weights = tuple(block_weights)
+        block_values = [v for v in values[first:end] if v]
+        if fixed_size is None or fixed_size < 0:
+            mini_values: Any = tuple(block_values)
+        elif fixed_size == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(block_values)
+        data = dumps((tuple(delta_encode(block_ids)), mini_weights, mini_values), 2)
+        compression = _COMPRESSION if end - first >= _COMPRESS_MIN else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        info = dumps(
+            (
+                end - first,
+                block_ids[-1],
+                block_max,
+                compression,
+                length_to_byte(block_min_length),
+                length_to_byte(block_max_length),
+            ),
+            2,
+        )
+        size = len(info) + len(data)
+        postfile.write_int(-size if end == count else size)
+        postfile.write(info)
+        postfile.write(data)
+    terminfo = W3TermInfo(total, count, minlength, maxlength, maxweight, ids[0], ids[-1])
+    terminfo.set_extent(start, postfile.tell() - start)
+    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, terminfo.to_bytes())
