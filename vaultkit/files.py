@@ -19,7 +19,7 @@ import re
 import stat
 import unicodedata
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from vaultkit.errors import UnreadableFileError, VaultNotFoundError
@@ -118,6 +118,35 @@ def _compile_filter(pattern: str) -> re.Pattern[str] | None:
 
 def _is_regex_filter(item: str) -> bool:
     return len(item) > 2 and item.startswith("/") and item.endswith("/")
+
+
+def _ignore_matcher(filters: Sequence[str]) -> Callable[[str], bool] | None:
+    """:func:`is_ignored` for a fixed set of filters, prepared once (None: nothing is ever ignored).
+
+    Takes paths already in NFC (the walk's paths are).
+    """
+    prefixes: list[str] = []
+    regexes: list[re.Pattern[str]] = []
+    for item in filters:
+        if not item:
+            continue
+        if _is_regex_filter(item):
+            regex = _compile_filter(item[1:-1])
+            if regex is not None:
+                regexes.append(regex)
+            continue
+        prefix = nfc(item).strip("/")
+        if prefix:
+            prefixes.append(prefix)
+    if not prefixes and not regexes:
+        return None
+    below = tuple(prefix + "/" for prefix in prefixes)
+    exact = frozenset(prefixes)
+
+    def ignored(path: str) -> bool:
+        return path in exact or path.startswith(below) or any(r.search(path) for r in regexes)
+
+    return ignored
 
 
 def is_ignored(path: str, filters: Sequence[str]) -> bool:
@@ -267,6 +296,7 @@ def file_entry(
 def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -> Iterator[FileEntry]:
     root_real = os.path.realpath(root)
     visited: set[tuple[int, int]] = set()
+    ignored = _ignore_matcher(filters)
 
     def report(path: str, reason: str) -> None:
         if errors is not None:
@@ -299,9 +329,10 @@ def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -
         )
         kept: list[tuple[str, os.DirEntry[str]]] = []
         seen: set[str] = set()
+        prefix = rel + "/" if rel else ""
         for name, entry in named:
-            path = _join(rel, name)
-            if is_ignored(path, filters):
+            path = prefix + name
+            if ignored is not None and ignored(path):
                 continue
             if name in seen:
                 report(
@@ -321,47 +352,42 @@ def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -
     if first_visit("", root):
         stack.append(listing("", root))
 
+    is_reg = stat.S_ISREG
     while stack or deferred:
         if not stack:
             rel, disk = deferred.popleft()
             if first_visit(rel, disk):
                 stack.append(listing(rel, disk))
             continue
-        item = next(stack[-1], None)
-        if item is None:
-            stack.pop()
-            continue
-        path, entry = item
-        try:
-            is_link = entry.is_symlink()
-            if is_link:
-                target = os.path.realpath(entry.path)
-                if not _inside(target, root_real) or _hidden_below(target, root_real):
-                    continue  # never follow a link out of the vault or into a hidden folder
-                if not os.path.exists(entry.path):
-                    report(path, "broken symbolic link: its target does not exist")
-                    continue
-            if entry.is_dir():
+        # the files of the folder on top, until a subfolder comes (its contents go first)
+        for path, entry in stack[-1]:
+            try:
+                is_link = entry.is_symlink()
                 if is_link:
-                    deferred.append((path, entry.path))
-                elif first_visit(path, entry.path):
-                    stack.append(listing(path, entry.path))
+                    target = os.path.realpath(entry.path)
+                    if not _inside(target, root_real) or _hidden_below(target, root_real):
+                        continue  # never follow a link out of the vault or into a hidden folder
+                    if not os.path.exists(entry.path):
+                        report(path, "broken symbolic link: its target does not exist")
+                        continue
+                if entry.is_dir():
+                    if is_link:
+                        deferred.append((path, entry.path))
+                        continue
+                    if first_visit(path, entry.path):
+                        stack.append(listing(path, entry.path))
+                        break
+                    continue
+                if not entry.is_file():
+                    continue  # a socket, FIFO or device: nothing Obsidian would show
+                st = entry.stat()
+            except OSError as exc:
+                report(path, _describe_os_error(exc, folder=False))
                 continue
-            if not entry.is_file():
-                continue  # a socket, FIFO or device: nothing Obsidian would show
-            st = entry.stat()
-        except OSError as exc:
-            report(path, _describe_os_error(exc, folder=False))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            continue
-        yield FileEntry(
-            path=path,
-            abspath=entry.path,
-            size=st.st_size,
-            mtime_ns=st.st_mtime_ns,
-            is_note=path.lower().endswith(_NOTE_SUFFIX),
-        )
+            if is_reg(st.st_mode):
+                yield FileEntry(path, entry.path, st.st_size, st.st_mtime_ns, path.lower().endswith(_NOTE_SUFFIX))
+        else:
+            stack.pop()
 
 
 # --------------------------------------------------------------------------- reading

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import Link, Note
 
@@ -50,9 +50,8 @@ CREATE INDEX IF NOT EXISTS notes_title ON notes (title COLLATE NOCASE);
 """
 
 
-@dataclass(frozen=True, slots=True)
-class FileRow:
-    """What the store remembers of a file between runs."""
+class FileRow(NamedTuple):
+    """What the store remembers of a file between runs (a named tuple: a refresh loads one per file)."""
 
     path: str
     is_note: bool
@@ -240,8 +239,9 @@ class Store:
 
     def files(self) -> dict[str, FileRow]:
         """Every file the store knows, by path."""
-        rows = self.db.execute("SELECT path, is_note, size, mtime_ns, hash, encoding, error FROM files")
-        return {r[0]: FileRow(r[0], bool(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows}
+        rows = self.db.execute("SELECT path, is_note != 0, size, mtime_ns, hash, encoding, error FROM files")
+        make = FileRow._make
+        return {r[0]: make(r) for r in rows}
 
     def put_file(self, row: FileRow) -> None:
         """Insert or replace a file row."""
