@@ -64,7 +64,9 @@ def vault(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             with open(note, "a", encoding="utf-8") as handle:
                 handle.write(f"\n추가 {i} diffusion GPU 연구실 [[Gamma]]\n")
             v.index()
-        assert len(list(v.search_index.searcher().ixreader.leaf_readers())) > 1
+        leaves = [reader for reader, _ in v.search_index.searcher().ixreader.leaf_readers()]
+        assert len(leaves) > 1
+        assert any(reader.has_deletions() for reader in leaves)  # postings read past deleted notes
     yield v
     v.close()
 

@@ -9,8 +9,8 @@ Korean lemma field) goes through Whoosh's own ``field.index``. The result is byt
 ``field.index`` gives (a test compares the two on random text), so the index does not depend on
 which path wrote it.
 
-The items are plain tuples of bytes and numbers: the parse workers compute them and send them to
-the process that writes the index.
+The items are plain tuples of bytes and numbers, computed in the parse workers (which, for a full
+build, also write them into segments of their own).
 """
 
 from __future__ import annotations

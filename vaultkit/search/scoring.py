@@ -22,6 +22,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
@@ -55,6 +56,16 @@ def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float
     ids: list[int] = []
     weights: list[float] = []
     encoded: list[bytes] = []
+    if type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher:
+        # a segment with deleted documents: read whole blocks and drop the deleted ones
+        deleted = matcher._ids
+        ids, weights, encoded = _postings(matcher.child, values)
+        if deleted:
+            keep = [i for i, doc in enumerate(ids) if doc not in deleted]
+            ids = [ids[i] for i in keep]
+            weights = [weights[i] for i in keep]
+            encoded = [encoded[i] for i in keep] if values else encoded
+        return ids, weights, encoded
     if type(matcher) is W3LeafMatcher:
         while matcher.is_active():
             matcher._read_ids()
@@ -66,7 +77,7 @@ def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float
                 encoded.extend(matcher._values)
             matcher._next_block()
         return ids, weights, encoded
-    while matcher.is_active():  # deletions in the segment: Whoosh filters them one by one
+    while matcher.is_active():  # any other matcher: one posting at a time
         ids.append(matcher.id())
         weights.append(matcher.weight())
         if values:

@@ -8,12 +8,18 @@ of the build. :class:`VaultSegmentWriter` is the same writer with a different po
 
 * Postings are grouped per field and term as they arrive. Documents get increasing numbers, so
   each posting list is already in order and nothing is sorted but the term names.
-* Each term's list is cut into Whoosh's blocks of 128 and written with the codec's own block
-  writer; small blocks (most terms of a vault occur in a few notes) are not zlib-compressed,
+* Each term's list is cut into Whoosh's blocks of 128 and written straight into the W3 codec's
+  postings and term files (what its per-posting writer would produce, without a call per
+  posting); small blocks (most terms of a vault occur in a few notes) are not zlib-compressed,
   which the format allows per block.
 * Document postings can come precomputed (:mod:`.postings`, worked out by the parse workers).
 * When the pool holds more than ``max_postings`` postings, the segment is written and a new one
   begun, which bounds memory on very large vaults; the commit lists all of them.
+* For a full build every parse worker has a writer of its own that takes no lock and commits
+  nothing (:meth:`VaultSegmentWriter.finish_segments`); the indexing process adds their segments
+  (:meth:`VaultSegmentWriter.add_segments`) and commits them in one table of contents.
+* Segments stay separate files (no compound file), and small segments are merged only once
+  there are :data:`MERGE_AT` of them.
 
 The index files are ordinary Whoosh 2.7 (W3 codec) segments; a test checks that terms, postings,
 lengths and stored fields equal what the stock writer produces for the same documents.
@@ -110,13 +116,6 @@ class _GroupedPool:
                 weights = array("d", (weights[i] for i in order))
                 values = [values[i] for i in order]
             yield tbytes, (ids, weights, values)
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """Every posting as Whoosh's ``(field, term, docnum, weight, value)``, sorted."""
-        for fieldname in sorted(self.terms):
-            for tbytes, (ids, weights, values) in self.sorted_terms(fieldname):
-                for docnum, weight, value in zip(ids, weights, values, strict=True):
-                    yield fieldname, tbytes, docnum, weight, value
 
     def cleanup(self) -> None:
         """Forget everything (Whoosh's pool interface)."""
