@@ -176,6 +176,7 @@ def test_parse_workers_build_the_same_index_as_one_process(tmp_path: Path, monke
 
     count = indexer._PARALLEL_MIN + 50
     root = _many_notes(tmp_path / "vault", count)
+    monkeypatch.setattr(indexer, "_WINDOW", 37)  # jobs go to the workers in several windows
     with Vault(root, index_dir=tmp_path / "parallel") as vault:
         vault.index()
         parallel_ix = vault.search_index.open()

@@ -9,6 +9,7 @@ one store transaction.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import multiprocessing
@@ -32,6 +33,7 @@ ProgressCallback = Callable[[int, int], None]
 
 _CONTEXT_CHARS = 300
 _PARALLEL_MIN = 200
+_WINDOW = 1000  # jobs handed to the parse workers at a time (two windows are in flight)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +145,19 @@ class _Loader:
     def __iter__(self) -> Iterator[_Loaded]:
         if self._pool is None:
             return map(_load, self.jobs)
-        work = _part_writer_on_first_use if self.fresh is not None else _load
-        return iter(self._pool.imap(work, self.jobs, chunksize=16))
+        return self._windows(_part_writer_on_first_use if self.fresh is not None else _load)
+
+    def _windows(self, work: Callable[[_Job], _Loaded]) -> Iterator[_Loaded]:
+        # Pool.imap queues every job at once and keeps results until they are read: when the workers
+        # parse faster than this process stores, parsed notes pile up (100,000 notes: over 1 GB).
+        # Two windows of jobs in flight keep the workers busy and the backlog bounded.
+        pending: collections.deque[Iterator[_Loaded]] = collections.deque()
+        for start in range(0, len(self.jobs), _WINDOW):
+            pending.append(self._pool.imap(work, self.jobs[start : start + _WINDOW], chunksize=16))
+            if len(pending) > 1:
+                yield from pending.popleft()
+        while pending:
+            yield from pending.popleft()
 
     def finish_parts(self) -> None:
         """Ask every worker to write out its segments (runs in the background; see :meth:`parts`)."""
