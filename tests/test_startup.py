@@ -121,3 +121,17 @@ def test_a_query_after_our_own_commit_skips_the_check(tmp_path: Path, monkeypatc
     with Vault(root, index_dir=index) as vault:
         assert "Home.md" in {row.source for row in vault.backlinks("Gamma")}
     assert checks == []
+
+
+def test_link_pages_cover_every_link_once(indexed: Path) -> None:
+    """A full resolution walks the links a page at a time; small pages must still see each link once."""
+    store = Store(indexed)
+    try:
+        every = sorted(store.db.execute("SELECT source, seq, target FROM links"))
+        paged = [row for page in store.link_target_pages(size=7) for row in page]
+        assert len(every) > 7 and sorted(paged) == every and len(paged) == len(set(paged))
+        sources = [row[0] for row in every]
+        subpaths = [row for page in store.all_subpath_links(size=2) for row in page]
+        assert subpaths and sorted(subpaths) == sorted(store.subpath_links(sources))
+    finally:
+        store.close()

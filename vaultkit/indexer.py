@@ -394,8 +394,17 @@ def _resolve(
     """Re-resolve the links a change can affect, then re-check their heading/block subpaths."""
     aliases = store.aliases() if resolve_aliases else {}
     resolver = _resolver(entries, aliases)
-    if full:
-        todo = store.all_link_targets()
+
+    def resolve(todo: list[tuple[str, int, str]]) -> None:
+        use = resolve_aliases
+        store.set_resolved(
+            [(resolver.resolve(target, source, use_aliases=use), source, seq) for source, seq, target in todo]
+        )
+
+    if full:  # every link, a page at a time: a 100,000-note vault has ~800,000 of them
+        for targets in store.link_target_pages():
+            resolve(targets)
+        pages: Iterable[list[tuple[str, int, str | None, str]]] = store.all_subpath_links()
     else:
         keys: set[str] = set()
         for path in (*added, *removed):
@@ -409,21 +418,22 @@ def _resolve(
         todo = [t for t in store.links_by_lookup(keys) if t[0] not in changed]
         for path in changed_notes:
             todo.extend((row.source, row.seq, row.link.target) for row in store.links_from(path))
-    updates = [
-        (resolver.resolve(target, source, use_aliases=resolve_aliases), source, seq) for source, seq, target in todo
-    ]
-    store.set_resolved(updates)
+        resolve(todo)
+        touched = set(changed_notes) | {source for source, _, _ in todo} | set(removed)
+        pages = [store.subpath_links(touched)]
 
-    touched = set(changed_notes) | {source for source, _, _ in todo} | set(removed)
     anchors: dict[str, tuple[list[tuple[int, str]], list[str]] | None] = {}
-    problems = []
-    for source, seq, subpath, resolved in store.subpath_links(touched):
-        if resolved not in anchors:
-            anchors[resolved] = store.note_anchors(resolved)
-        found = anchors[resolved]
-        problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
-        problems.append((problem, source, seq))
-    store.set_problems(problems)
+    for page in pages:
+        problems = []
+        for source, seq, subpath, resolved in page:
+            if resolved not in anchors:
+                if len(anchors) > 10_000:
+                    anchors.clear()
+                anchors[resolved] = store.note_anchors(resolved)
+            found = anchors[resolved]
+            problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
+            problems.append((problem, source, seq))
+        store.set_problems(problems)
     store.clear_unresolved_problems()
 
 

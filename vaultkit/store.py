@@ -437,9 +437,31 @@ class Store:
             )
         return out
 
-    def all_link_targets(self) -> list[tuple[str, int, str]]:
-        """``(source, seq, target)`` of every link."""
-        return list(self.db.execute("SELECT source, seq, target FROM links"))
+    def link_target_pages(self, size: int = 5000) -> Iterator[list[tuple[str, int, str]]]:
+        """``(source, seq, target)`` of every link, a page at a time (the caller may update each page)."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid, source, seq, target FROM links WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, size)
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(source, seq, target) for _, source, seq, target in rows]
+
+    def all_subpath_links(self, size: int = 5000) -> Iterator[list[tuple[str, int, str | None, str]]]:
+        """:meth:`subpath_links` of the whole vault, a page at a time."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid, source, seq, subpath, resolved FROM links"
+                " WHERE subpath IS NOT NULL AND resolved IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?",
+                (last, size),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(source, seq, subpath, resolved) for _, source, seq, subpath, resolved in rows]
 
     def set_resolved(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
         """Set ``resolved`` for ``(resolved, source, seq)`` triples."""
