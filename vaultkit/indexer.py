@@ -63,8 +63,8 @@ _PART: dict[str, Any] = {}
 def _load(job: _Job) -> _Loaded:
     """Read, hash and (when the hash changed) parse one note. Runs in worker processes too.
 
-    With ``job[3]`` the note's search document and postings are worked out here as well, so that
-    parallel workers share the analysis and the writing process only files postings away.
+    With ``job[3]`` the note's search document and postings are worked out here as well; a worker
+    building part of a new search index (see :class:`_Loader`) adds them to its own segments.
     """
     abspath, path, old_hash, with_search, mtime_ns = job
     try:
@@ -149,8 +149,8 @@ class _Loader:
 
     def _windows(self, work: Callable[[_Job], _Loaded]) -> Iterator[_Loaded]:
         # Pool.imap queues every job at once and keeps results until they are read: when the workers
-        # parse faster than this process stores, parsed notes pile up (100,000 notes: over 1 GB).
-        # Two windows of jobs in flight keep the workers busy and the backlog bounded.
+        # parse faster than this process stores, parsed notes can pile up without bound. Two windows
+        # of jobs in flight keep the workers busy and the backlog bounded.
         pending: collections.deque[Iterator[_Loaded]] = collections.deque()
         for start in range(0, len(self.jobs), _WINDOW):
             pending.append(self._pool.imap(work, self.jobs[start : start + _WINDOW], chunksize=16))
