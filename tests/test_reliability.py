@@ -1330,7 +1330,12 @@ def test_readers_answer_while_an_incremental_writer_works(big_vault: dict[str, A
         fresh.index()
         new = (len(fresh.store.note_titles()), sorted(h.path for h in fresh.search("gradient", limit=None)))
     assert old != new
-    answers = _readers_during(root, index_dir, ["index"], lambda a: a in (old, new))
+    # Each call answers from one committed state. The two calls of one answer (titles, then search)
+    # may straddle the writer's commit: that limit is documented (no snapshot across calls), so each
+    # part is checked against the old and the new state on its own.
+    answers = _readers_during(
+        root, index_dir, ["index"], lambda a: a[0] in (old[0], new[0]) and a[1] in (old[1], new[1])
+    )
     during = [a for a in answers if a[1]]
     assert len(during) >= 3, answers
     assert max(seconds for seconds, _, _ in during) < 1.5, answers
