@@ -209,3 +209,19 @@ def test_long_posting_lists_equal_whoosh(tmp_path: Path) -> None:
         assert [(h.docnum, h.score) for h in fs.search(q, limit=5)] == [
             (h.docnum, h.score) for h in ss.search(q, limit=5)
         ]
+
+
+def test_merging_older_segments_equals_whoosh(tmp_path: Path) -> None:
+    """Merges feed older segments' postings through the pool's ``add`` (deletions included)."""
+    docs = sample_documents()
+    edited = [{**d, "content": d["content"] + "\n합쳐진 merged words"} for d in docs[::4]]
+    batches = [docs[:10], docs[10:20], docs[20:], edited]
+    stock = build(tmp_path / "stock", batches, SegmentWriter)
+    fast = build(tmp_path / "fast", batches, VaultSegmentWriter)
+    assert len(fast._segments()) >= 3
+    for ix, writer in ((stock, SegmentWriter), (fast, VaultSegmentWriter)):
+        w = writer(ix)
+        w.commit(optimize=True)
+    stock, fast = (whoosh_index.open_dir(str(tmp_path / n), indexname="notes") for n in ("stock", "fast"))
+    assert len(fast._segments()) == 1
+    assert contents(fast) == contents(stock)

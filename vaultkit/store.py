@@ -74,6 +74,9 @@ class LinkRow:
     problem: str | None
 
 
+_SUBPATH_LINK = "subpath IS NOT NULL AND resolved IS NOT NULL"
+"""The links whose heading or block subpath is checked against the note they reach."""
+
 _LINK_COLUMNS = "source, seq, kind, target, subpath, display, line, raw, key, context, resolved, problem"
 
 
@@ -437,31 +440,25 @@ class Store:
             )
         return out
 
-    def link_target_pages(self, size: int = 5000) -> Iterator[list[tuple[str, int, str]]]:
-        """``(source, seq, target)`` of every link, a page at a time (the caller may update each page)."""
+    def _link_pages(self, columns: str, where: str, size: int) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows of ``links`` in rowid order, ``size`` at a time; each page is fetched whole before it is yielded."""
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT rowid, source, seq, target FROM links WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, size)
+                f"SELECT rowid, {columns} FROM links WHERE {where} rowid > ? ORDER BY rowid LIMIT ?", (last, size)
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            yield [(source, seq, target) for _, source, seq, target in rows]
+            yield [row[1:] for row in rows]
+
+    def link_target_pages(self, size: int = 5000) -> Iterator[list[tuple[str, int, str]]]:
+        """``(source, seq, target)`` of every link, a page at a time (the caller may update each page)."""
+        return self._link_pages("source, seq, target", "", size)
 
     def all_subpath_links(self, size: int = 5000) -> Iterator[list[tuple[str, int, str | None, str]]]:
         """:meth:`subpath_links` of the whole vault, a page at a time."""
-        last = 0
-        while True:
-            rows = self.db.execute(
-                "SELECT rowid, source, seq, subpath, resolved FROM links"
-                " WHERE subpath IS NOT NULL AND resolved IS NOT NULL AND rowid > ? ORDER BY rowid LIMIT ?",
-                (last, size),
-            ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
-            yield [(source, seq, subpath, resolved) for _, source, seq, subpath, resolved in rows]
+        return self._link_pages("source, seq, subpath, resolved", f"{_SUBPATH_LINK} AND", size)
 
     def set_resolved(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
         """Set ``resolved`` for ``(resolved, source, seq)`` triples."""
@@ -476,8 +473,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             out.extend(
                 self.db.execute(
-                    "SELECT source, seq, subpath, resolved FROM links"
-                    " WHERE subpath IS NOT NULL AND resolved IS NOT NULL"
+                    f"SELECT source, seq, subpath, resolved FROM links WHERE {_SUBPATH_LINK}"
                     f" AND (source IN ({marks}) OR resolved IN ({marks}))",
                     chunk + chunk,
                 )

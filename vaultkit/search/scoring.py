@@ -97,7 +97,7 @@ class _Scorer:
         rule = _RULES.get(type(q))
         if rule is not None:
             return rule(self, q)
-        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        if isinstance(q, type(wq.NullQuery)):
             return {}
         return self._whoosh(q)
 

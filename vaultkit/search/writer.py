@@ -66,25 +66,10 @@ class _GroupedPool:
         self.in_order = True  # False once a posting arrived with a lower docnum than its list's last
         self._values: dict[bytes, bytes] = {}  # one shared object per distinct short value
 
-    def _entry(self, fieldname: str, tbytes: bytes) -> _TermPostings:
-        field = self.terms.get(fieldname)
-        if field is None:
-            field = self.terms[fieldname] = {}
-        entry = field.get(tbytes)
-        if entry is None:
-            entry = field[tbytes] = (array("I"), array("d"), [])
-        return entry
-
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface (used when a commit merges older segments into this one)."""
         fieldname, tbytes, docnum, weight, value = item
-        ids, weights, values = self._entry(fieldname, tbytes)
-        if ids and ids[-1] > docnum:
-            self.in_order = False
-        ids.append(docnum)
-        weights.append(weight)
-        values.append(value or b"")
-        self.count += 1
+        self.add_document_field(fieldname, docnum, [(tbytes, 1, weight, value or b"")], 1.0)
 
     def add_document_field(self, fieldname: str, docnum: int, items: list[Posting], boost: float) -> None:
         """Add one field of one document (its postings, as ``field.index`` gives them)."""
