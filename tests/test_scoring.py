@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLE_VAULT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 from vaultkit import Vault
@@ -110,6 +112,8 @@ def test_top_orders_ties_by_document_number() -> None:
 
 
 def test_lengths_are_read_as_whoosh_reads_them(vault: Vault) -> None:
+    from whoosh.util.numeric import byte_to_length
+
     from vaultkit.search.scoring import _lengths
 
     searcher = vault._searcher()
@@ -117,10 +121,26 @@ def test_lengths_are_read_as_whoosh_reads_them(vault: Vault) -> None:
         for field in ("content", "title", "tags"):
             lengths = _lengths(reader, field)
             assert lengths is not None
+            assert len(lengths) == reader.doc_count_all()
             for doc in range(reader.doc_count_all()):
-                if lengths[doc]:
-                    assert lengths[doc] == reader.doc_field_length(doc, field), (field, doc)
+                # Whoosh answers None for a field a document does not have
+                assert (byte_to_length(lengths[doc]) or None) == reader.doc_field_length(doc, field), (field, doc)
 
 
 def test_sample_vault_path_exists() -> None:
     assert Path(SAMPLE_VAULT, "Home.md").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=70_000), min_size=1, max_size=1500), max_size=20))
+def test_positions_of_many_postings_decode_as_whoosh_decodes_each(position_lists: list[list[int]]) -> None:
+    from whoosh.formats import Positions
+
+    from vaultkit.search.scoring import _decode_positions
+
+    fmt = Positions()
+    values = [fmt.encode(sorted(set(ps))) for ps in position_lists]
+    assert _decode_positions(values) == [fmt.decode_positions(v) for v in values]
+    # a value without the pickle's stop byte (Whoosh's decoder accepts it) takes the one-by-one path
+    trimmed = [v[:-1] for v in values]
+    assert _decode_positions(trimmed) == [fmt.decode_positions(v) for v in trimmed]

@@ -99,6 +99,10 @@ def _expected_tables() -> dict[str, list[str]]:
     return _EXPECTED
 
 
+_ORPHAN = "NOT EXISTS (SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path)"
+"""SQL condition on a note row ``n``: no other note links to it (one index lookup per note)."""
+
+
 class Store:
     """The SQLite database of one vault's index folder."""
 
@@ -336,10 +340,11 @@ class Store:
 
     def orphans(self) -> list[tuple[str, str]]:
         """``(path, title)`` of notes no other note links to, by path (one index lookup per note)."""
-        return self.db.execute(
-            "SELECT path, title FROM notes AS n WHERE NOT EXISTS "
-            "(SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path) ORDER BY path"
-        ).fetchall()
+        return self.db.execute(f"SELECT path, title FROM notes AS n WHERE {_ORPHAN} ORDER BY path").fetchall()
+
+    def orphan_paths(self) -> set[str]:
+        """Paths of the notes no other note links to (as :meth:`orphans`, without titles or order)."""
+        return {r[0] for r in self.db.execute(f"SELECT path FROM notes AS n WHERE {_ORPHAN}")}
 
     def note_anchors(self, path: str) -> tuple[list[tuple[int, str]], list[str]] | None:
         """Headings ``(level, text)`` and block ids of a stored note, for subpath checks."""
@@ -419,6 +424,10 @@ class Store:
         """Links that resolve to no file."""
         rows = self.db.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE resolved IS NULL ORDER BY source, seq")
         return [_link_row(r) for r in rows]
+
+    def unresolved_sources(self) -> set[str]:
+        """Paths of the notes with at least one link that resolves to no file (no link rows built)."""
+        return {r[0] for r in self.db.execute("SELECT DISTINCT source FROM links WHERE resolved IS NULL")}
 
     def problems(self) -> list[LinkRow]:
         """Resolved links whose heading or block subpath does not exist."""

@@ -613,10 +613,10 @@ class _SearchContext:
         if name == "linked-from":
             return {o.resolved for o in vault.outlinks(value) if o.resolved}
         if name == "orphan":
-            orphans = {n.path for n in vault.orphans()}
+            orphans = vault.store.orphan_paths()
             return orphans if value == "true" else set(vault.store.note_titles()) - orphans
         if name == "has" and value == "unresolved":
-            return {u.source for u in vault.unresolved()}
+            return vault.store.unresolved_sources()
         raise QueryError(f'unknown filter "{name}:{value}"')
 
 

@@ -24,7 +24,7 @@ from ..model import Note
 from . import syntax as ast
 from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
-from .scoring import score_query, top
+from .scoring import best, score_query
 
 _SORTS = ("score", "modified", "title")
 _TEXT_FIELDS = {
@@ -506,13 +506,10 @@ def run_search(
         compiled = wq.AndNot(wq.Every(), compiled.query)
     wanted = None if limit is None or sort != "score" else limit + 50
     scores = score_query(searcher, compiled)
-    ranked = top(scores, wanted)
-    if wanted is not None and len(ranked) == wanted:
-        # equal scores are ordered by path, whatever segment a note landed in: take the whole tie at the cut
-        cut = ranked[-1][1]
-        ranked = [(d, s) for d, s in ranked if s != cut] + [(d, s) for d, s in scores.items() if s == cut]
+    # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
+    ranked = best(scores, wanted) if wanted is not None else scores
     found = []
-    for docnum, score in ranked:
+    for docnum, score in ranked.items():
         stored = searcher.stored_fields(docnum)
         path = stored["path"]
         found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 Scores = dict[int, float]
@@ -32,21 +36,20 @@ Scores = dict[int, float]
 _BYTE_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
-def _lengths(reader: Any, fieldname: str) -> list[int] | None:
-    """Every document's (quantised) length of one field in one segment, read once and cached."""
-    cache: dict[str, list[int] | None] | None = getattr(reader, "_vaultkit_lengths", None)
+def _lengths(reader: Any, fieldname: str) -> bytes | None:
+    """Every document's length byte of one field in one segment (Whoosh's quantised length), read once and cached."""
+    cache: dict[str, bytes | None] | None = getattr(reader, "_vaultkit_lengths", None)
     if cache is None:
         cache = {}
         reader._vaultkit_lengths = cache
     if fieldname in cache:
         return cache[fieldname]
-    lengths: list[int] | None = None
+    lengths: bytes | None = None
     perdoc = getattr(reader, "_perdoc", None)
     column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if perdoc is not None else None
     if column is not None and hasattr(column, "_dbfile"):
-        raw = bytes(column._dbfile.get(column._basepos, column._count))
-        lengths = [_BYTE_LENGTHS[b] for b in raw]
-        lengths.extend([0] * (reader.doc_count_all() - len(lengths)))
+        lengths = bytes(column._dbfile.get(column._basepos, column._count))
+        lengths += bytes(max(0, reader.doc_count_all() - len(lengths)))
     cache[fieldname] = lengths
     return lengths
 
@@ -66,12 +69,21 @@ def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float
             weights = [weights[i] for i in keep]
             encoded = [encoded[i] for i in keep] if values else encoded
         return ids, weights, encoded
-    if type(matcher) is W3LeafMatcher:
+    if type(matcher) is W3LeafMatcher and not matcher._byteids:
+        # the block's data tuple is read as Whoosh reads it; ids are delta-coded and weights may be
+        # stored as None (all 1.0) or one float for the block: decoded here without per-posting Python
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
+            matcher._read_data()
+            count = matcher._blocklength
+            data = matcher._data
+            ids.extend(accumulate(data[0]))
+            block_weights = data[1]
+            if block_weights is None:
+                weights.extend([1.0] * count)
+            elif isinstance(block_weights, float):
+                weights.extend([block_weights] * count)
+            else:
+                weights.extend(block_weights)
             if values:
                 matcher._read_values()
                 encoded.extend(matcher._values)
@@ -131,9 +143,10 @@ class _Scorer:
             )
         idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         k1p = k1 + 1
-        scores = [
-            idf * ((w * k1p) / (w + k1 * ((1 - b) + b * lengths[d] / avgfl))) for d, w in zip(ids, weights, strict=True)
-        ]
+        # BM25's length part for each of the 256 quantised lengths (the same float operations as Whoosh's bm25())
+        norms = [k1 * ((1 - b) + b * length / avgfl) for length in _BYTE_LENGTHS]
+        by_doc = map(norms.__getitem__, map(lengths.__getitem__, ids))
+        scores = [idf * ((w * k1p) / (w + norm)) for w, norm in zip(weights, by_doc, strict=True)]
         return ids, scores, encoded
 
     def _term(self, q: Any) -> Scores:
@@ -154,9 +167,8 @@ class _Scorer:
                 return self._whoosh(q)
             ids, scores, _ = found
             if boost != 1.0:
-                out.update((d + offset, s * boost) for d, s in zip(ids, scores, strict=True))
-            else:
-                out.update((d + offset, s) for d, s in zip(ids, scores, strict=True))
+                scores = [s * boost for s in scores]
+            out.update(zip(map(offset.__add__, ids) if offset else ids, scores, strict=True))
         return out
 
     def _phrase(self, q: Any) -> Scores:
@@ -171,7 +183,7 @@ class _Scorer:
             texts = [field.to_bytes(word) for word in q.words]
         except ValueError:
             return {}
-        decode = field.format.decode_positions
+        decode = _positions_decoder(field.format)
         out: Scores = {}
         for leaf, offset in self.leaves:
             reader = leaf.reader()
@@ -185,11 +197,13 @@ class _Scorer:
                 ids, scores, encoded = found
                 lists.append((text, dict(zip(ids, zip(scores, encoded, strict=True), strict=True))))
             by_text = dict(lists)
-            candidates = set.intersection(*(set(postings) for _, postings in lists))
-            for doc in candidates:
+            candidates = list(set.intersection(*(set(postings) for _, postings in lists)))
+            positions = {text: decode([postings[doc][1] for doc in candidates]) for text, postings in lists}
+            for i, doc in enumerate(candidates):
                 starts: set[int] | None = None
                 for k, text in enumerate(texts):
-                    shifted = {p - k for p in decode(by_text[text][doc][1])}
+                    found_at = positions[text][i]
+                    shifted = {p - k for p in found_at} if k else set(found_at)
                     starts = shifted if starts is None else starts & shifted
                     if not starts:
                         break
@@ -205,9 +219,9 @@ class _Scorer:
             part = self.run(sub)
             if len(part) > len(out):
                 out, part = part, out
-            for doc, score in part.items():
-                found = out.get(doc)
-                out[doc] = score if found is None else found + score
+            both = {doc: out[doc] + score for doc, score in part.items() if doc in out}
+            out.update(part)
+            out.update(both)
         return _boosted(out, q.boost)
 
     def _and(self, q: Any) -> Scores:
@@ -267,6 +281,29 @@ def _path_terms(q: Any) -> list[str] | None:
     return None
 
 
+def _positions_decoder(fmt: Any) -> Callable[[list[bytes]], list[list[int]]]:
+    """A function decoding many postings' positions at once (one unpickling for Whoosh's Positions format)."""
+    if type(fmt) is not Positions:
+        return lambda values: [fmt.decode_positions(v) for v in values]
+    return _decode_positions
+
+
+def _decode_positions(values: list[bytes]) -> list[list[int]]:
+    """Positions of many postings in Whoosh's ``Positions`` format: a count, then a pickled list of gaps.
+
+    Each value's pickle (protocol 2: header, a list built and memoised, stop) is cut out of its frame
+    and all of them are unpickled as one list of lists: one ``loads`` instead of one per note.
+    """
+    bodies = []
+    for value in values:
+        body = value[_INT_SIZE:]
+        if not body.startswith(b"\x80\x02") or not body.endswith(b"."):
+            return [Positions().decode_positions(v) for v in values]  # not the shape we know: one at a time
+        bodies.append(body[2:-1])
+    gaps: list[list[int]] = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")
+    return [list(accumulate(g)) for g in gaps]
+
+
 def _boosted(scores: Scores, boost: float) -> Scores:
     if boost == 1.0:
         return scores
@@ -283,3 +320,15 @@ def top(scores: Scores, limit: int | None) -> list[tuple[int, float]]:
     if limit is None:
         return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     return heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def best(scores: Scores, limit: int) -> Scores:
+    """The documents whose score is among the ``limit`` best, and every document tied with the last of them.
+
+    A query can tie hundreds of notes (a tag scores by the tag field's length only); the caller orders
+    a tie by path, so the whole tie at the cut is kept rather than an arbitrary part of it.
+    """
+    if len(scores) <= limit:
+        return scores
+    cut = heapq.nlargest(limit, scores.values())[-1]
+    return {doc: score for doc, score in scores.items() if score >= cut}

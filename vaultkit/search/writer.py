@@ -210,7 +210,6 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self._written.append(self._finalize_segment())
         segment = self.codec.new_segment(self.storage, self.indexname)
         self.newsegment = segment
-        self.compound = segment.should_assemble()
         self.pool = _GroupedPool()
         self.perdocwriter = self.codec.per_document_writer(self.storage, segment)
         self.fieldwriter = self.codec.field_writer(self.storage, segment)
