@@ -12,6 +12,7 @@ from conftest import SAMPLE_VAULT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh.query.compound import DefaultOr
 
 from vaultkit import Vault
 from vaultkit.search import syntax as ast
@@ -52,6 +53,11 @@ QUERIES = [
     '"연구 일지"',
     "title:연구실",
     "연구실에서는",
+    "s*",
+    "stylegan*",
+    "title:gam*",
+    "diffusio~2",
+    "res* -tag:diary",
 ]
 
 
@@ -77,6 +83,27 @@ def whoosh_results(searcher: Any, compiled: Any) -> list[tuple[int, float]]:
     return [(hit.docnum, hit.score) for hit in searcher.search(compiled, limit=None)]
 
 
+def spelled_out(searcher: Any, q: Any) -> Any:
+    """``q`` with each prefix, wildcard or fuzzy word written as the OR of the words it stands for.
+
+    That is how vaultkit scores them; Whoosh 2.7.5 itself scores them differently by segment size
+    (see ``_Scorer._multiterm``), so the bulk scores are compared with this spelled-out query.
+    """
+
+    def spell(node: Any) -> Any:
+        if not isinstance(node, wq.MultiTerm):
+            return node
+        field = node.field()
+        words = [w for w in node._btexts(searcher.reader()) if w]
+        terms = [wq.Term(field, searcher.schema[field].from_bytes(w) if isinstance(w, bytes) else w) for w in words]
+        if len(terms) == 1:
+            terms[0].boost = node.boost
+            return terms[0]
+        return DefaultOr(terms, boost=node.boost) if terms else wq.NullQuery
+
+    return q.accept(spell)
+
+
 def compiled_query(v: Vault, text: str) -> tuple[Any, Any]:
     from vaultkit.vault import _SearchContext
 
@@ -90,7 +117,7 @@ def compiled_query(v: Vault, text: str) -> tuple[Any, Any]:
 @pytest.mark.parametrize("text", QUERIES)
 def test_bulk_scores_equal_whoosh(vault: Vault, text: str) -> None:
     searcher, q = compiled_query(vault, text)
-    expected = whoosh_results(searcher, q)
+    expected = whoosh_results(searcher, spelled_out(searcher, q))
     got = top(score_query(searcher, q), None)
     assert {d for d, _ in got} == {d for d, _ in expected}
     mine = dict(got)
