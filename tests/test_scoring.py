@@ -17,7 +17,7 @@ from whoosh.query.compound import DefaultOr
 from vaultkit import Vault
 from vaultkit.search import syntax as ast
 from vaultkit.search.query import _Compiler
-from vaultkit.search.scoring import score_query, top
+from vaultkit.search.scoring import best, score_query, top
 
 QUERIES = [
     "StyleGAN",
@@ -58,6 +58,10 @@ QUERIES = [
     "title:gam*",
     "diffusio~2",
     "res* -tag:diary",
+    '"연구 일지" -"평가 지표"',
+    'StyleGAN OR "diffusion model"',
+    '연구실 -"연구 일지"',
+    '"연구 일지" OR 연구실',
 ]
 
 
@@ -127,6 +131,47 @@ def test_bulk_scores_equal_whoosh(vault: Vault, text: str) -> None:
     assert [round(s, 9) for _, s in got] == [round(s, 9) for _, s in expected]
 
 
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Score exactly in batches of 4 x limit, so that the sample vault takes several batches."""
+    import vaultkit.search.scoring as scoring
+
+    monkeypatch.setattr(scoring, "FIRST_BATCH", 1)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20])
+@pytest.mark.parametrize("text", QUERIES)
+def test_the_best_few_equal_the_best_of_all(vault: Vault, text: str, limit: int, small_batches: None) -> None:
+    """With a limit, phrases are checked only for the notes that can still make the cut: same best notes."""
+    searcher, q = compiled_query(vault, text)
+    assert best(score_query(searcher, q, limit), limit) == best(score_query(searcher, q), limit)
+
+
+def test_a_limited_phrase_search_checks_positions_of_fewer_notes(vault: Vault, small_batches: None) -> None:
+    searcher, q = compiled_query(vault, "연구실")
+    everything = score_query(searcher, q)
+    assert len(everything) > 3
+    assert len(score_query(searcher, q, 1)) <= len(everything)
+    checked: list[int] = []
+    import vaultkit.search.scoring as scoring
+
+    real = scoring._decode_positions
+
+    def counting(values: list[bytes]) -> list[list[int]]:
+        checked.append(len(values))
+        return real(values)
+
+    scoring._decode_positions = counting
+    try:
+        scoring.score_query(searcher, q)
+        all_checked = sum(checked)
+        checked.clear()
+        scoring.score_query(searcher, q, 1)
+    finally:
+        scoring._decode_positions = real
+    assert sum(checked) < all_checked
+
+
 def test_queries_really_match_something(vault: Vault) -> None:
     """The table above is not vacuous: most queries find notes."""
     found = sum(bool(vault.search(text, limit=5)) for text in QUERIES)
@@ -171,3 +216,26 @@ def test_positions_of_many_postings_decode_as_whoosh_decodes_each(position_lists
     # a value without the pickle's stop byte (Whoosh's decoder accepts it) takes the one-by-one path
     trimmed = [v[:-1] for v in values]
     assert _decode_positions(trimmed) == [fmt.decode_positions(v) for v in trimmed]
+
+
+def test_paths_of_documents_read_one_by_one_or_from_the_segment_map(vault: Vault) -> None:
+    from vaultkit.search.scoring import paths_of
+
+    searcher = vault._searcher()
+    live = [doc for doc in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(doc)]
+    stored = {doc: searcher.stored_fields(doc)["path"] for doc in live}
+    few = live[:2]  # fewer than a quarter of the index: read one by one
+    assert paths_of(searcher, few) == {doc: stored[doc] for doc in few}
+    assert paths_of(searcher, live) == stored  # most of the index: the per-segment maps
+    assert paths_of(searcher, few) == {doc: stored[doc] for doc in few}  # maps cached now: used
+
+
+def test_a_tie_larger_than_the_limit_keeps_the_first_paths(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Graph filters score every note alike: the hits are the matching notes first by path."""
+    import vaultkit.search.query as query
+
+    monkeypatch.setattr(query, "EXACT_TITLE_MARGIN", 0)  # the tie is then cut at the limit itself
+    every = [hit.path for hit in vault.search("orphan:false", limit=None)]
+    assert len(every) > 3
+    assert len({hit.score for hit in vault.search("orphan:false", limit=None)}) == 1
+    assert [hit.path for hit in vault.search("orphan:false", limit=3)] == sorted(every)[:3]

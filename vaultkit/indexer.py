@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import hashlib
-import multiprocessing
 import os
 import random
 import threading
@@ -107,6 +106,13 @@ def _part_writer_on_first_use(job: _Job) -> _Loaded:
     return _load(job)
 
 
+def _can_fork() -> bool:
+    """Whether worker processes can be forked here (POSIX); imports multiprocessing only when asked."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 class _Loader:
     """Loads the jobs of a refresh, in parallel parse workers when there are many (a context manager).
 
@@ -120,14 +126,14 @@ class _Loader:
         self.jobs = jobs
         self.fresh = fresh
         self.workers = min(os.cpu_count() or 1, 4)
-        self.parallel = (
-            len(jobs) >= _PARALLEL_MIN and self.workers >= 2 and "fork" in multiprocessing.get_all_start_methods()
-        )
+        self.parallel = len(jobs) >= _PARALLEL_MIN and self.workers >= 2 and _can_fork()
         self._pool: Any = None
         self._pending: Any = None
 
     def __enter__(self) -> _Loader:
         if self.parallel:
+            import multiprocessing  # only when there is work for workers (a no-op refresh does not need it)
+
             context = multiprocessing.get_context("fork")
             if self.fresh is not None:
                 barrier = context.Barrier(self.workers)

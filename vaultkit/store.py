@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS links (
     display TEXT, line INTEGER NOT NULL, raw TEXT NOT NULL, key TEXT, context TEXT NOT NULL,
     lookup TEXT NOT NULL, resolved TEXT, problem TEXT, PRIMARY KEY (source, seq)
 );
-CREATE INDEX IF NOT EXISTS links_resolved ON links (resolved);
+DROP INDEX IF EXISTS links_resolved;
+CREATE INDEX IF NOT EXISTS links_resolved_source ON links (resolved, source);
 CREATE INDEX IF NOT EXISTS links_lookup ON links (lookup);
 CREATE TABLE IF NOT EXISTS aliases (alias TEXT NOT NULL, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS aliases_alias ON aliases (alias);

@@ -24,9 +24,11 @@ from ..model import Note
 from . import syntax as ast
 from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
-from .scoring import best, score_query
+from .scoring import best, paths_of, score_query
 
 _SORTS = ("score", "modified", "title")
+EXACT_TITLE_MARGIN = 50
+"""Hits ranked beyond the limit that may still move up because their title equals the query."""
 _TEXT_FIELDS = {
     "path": "pathtext",
     "file": "filename",
@@ -504,17 +506,20 @@ def run_search(
     compiled = _Compiler(searcher, ctx).compile(node)
     if isinstance(compiled, wq.Not):
         compiled = wq.AndNot(wq.Every(), compiled.query)
-    wanted = None if limit is None or sort != "score" else limit + 50
-    scores = score_query(searcher, compiled)
+    wanted = None if limit is None or sort != "score" else limit + EXACT_TITLE_MARGIN
+    scores = score_query(searcher, compiled, wanted)
     # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
     ranked = best(scores, wanted) if wanted is not None else scores
+    if wanted is not None and len(ranked) > wanted:  # a tie at the cut: ordered by path, then cut
+        path_of = paths_of(searcher, ranked)
+        order = sorted(ranked, key=lambda doc: (-ranked[doc], path_of[doc]))[:wanted]
+        ranked = {doc: ranked[doc] for doc in order}
     found = []
     for docnum, score in ranked.items():
         stored = searcher.stored_fields(docnum)
         path = stored["path"]
         found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))
     found.sort(key=lambda item: (-item[2], item[0]))
-    found = found[:wanted] if wanted is not None else found
     if sort == "modified":
         found.sort(key=lambda item: (-item[3], item[0]))
     elif sort == "title":

@@ -16,8 +16,9 @@ and scores, to float rounding) against Whoosh's searcher for a table of queries.
 
 from __future__ import annotations
 
+import bisect
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -29,6 +30,9 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
+
+FIRST_BATCH = 64
+"""Fewest documents scored exactly in the first batch of :meth:`_Scorer.best_of` (then 4 x limit, doubling)."""
 
 Scores = dict[int, float]
 """Global document number -> score."""
@@ -104,14 +108,60 @@ class _Scorer:
         self.leaves: list[tuple[Any, int]] = list(searcher.leaf_searchers())
         self.weighting = searcher.weighting
         self.context = searcher.context()
+        # for the best ``limit`` only (see :meth:`best_of`): phrases scored without their positions
+        # (``relax``), then exactly for a set of documents (``only``), reusing what the first pass read
+        self.relax = False
+        self.only: set[int] | None = None
+        self.keep: set[int] = set()
+        self.memo: dict[int, Scores] = {}
+        self.phrase_postings: dict[int, list[Any]] = {}
 
     def run(self, q: Any) -> Scores:
+        key = id(q)
+        if self.only is not None and key in self.memo:
+            found = self.memo[key]
+            return {doc: found[doc] for doc in self.only if doc in found}
         rule = _RULES.get(type(q))
         if rule is not None:
-            return rule(self, q)
-        if isinstance(q, type(wq.NullQuery)):
-            return {}
-        return self._whoosh(q)
+            result = rule(self, q)
+        elif isinstance(q, type(wq.NullQuery)):
+            result = {}
+        else:
+            result = self._whoosh(q)
+        if key in self.keep and self.only is None:
+            self.memo[key] = dict(result)  # the parent may change its child's dict in place
+        return result
+
+    def best_of(self, q: Any, limit: int) -> Scores:
+        """Exact scores of enough documents to hold the ``limit`` best of ``q`` and the tie at the cut.
+
+        A phrase scores the sum of its words' scores where the words stand in order, so the same
+        query with each phrase relaxed to "all its words" scores every document at least as high
+        (scores are positive; phrases under NOT are kept exact). The relaxed query is cheap (no
+        positions); documents are then scored exactly best bound first, in growing batches, until
+        the next bound is below the ``limit``-th exact score: no document left out could reach it.
+        """
+        self.keep = _reused_nodes(q)
+        self.relax = True
+        bounds = self.run(q)
+        self.relax = False
+        order = sorted(bounds, key=bounds.__getitem__, reverse=True)
+        exact: Scores = {}
+        done, size = 0, max(4 * limit, FIRST_BATCH)
+        while done < len(order):
+            batch = set(order[done : done + size])
+            done += len(batch)
+            self.only = batch
+            exact.update((doc, score) for doc, score in self.run(q).items() if doc in batch)
+            if (
+                done < len(order)
+                and len(exact) >= limit
+                and bounds[order[done]] < heapq.nlargest(limit, exact.values())[-1]
+            ):
+                break
+            size *= 2
+        self.only = None
+        return exact
 
     def _whoosh(self, q: Any) -> Scores:
         """Whoosh's own matcher for a node without a rule here (a phrase, a prefix...)."""
@@ -212,31 +262,40 @@ class _Scorer:
         except ValueError:
             return {}
         decode = _positions_decoder(field.format)
+        segments = self.phrase_postings.get(id(q))
+        if segments is None:
+            segments = []
+            for leaf, offset in self.leaves:
+                reader = leaf.reader()
+                if any((q.fieldname, text) not in reader for text in texts):
+                    continue
+                scores_of: dict[bytes, dict[int, float]] = {}
+                values_of: dict[bytes, dict[int, bytes]] = {}
+                for text in dict.fromkeys(texts):
+                    found = self._leaf_term(leaf, q.fieldname, text, values=True)
+                    if found is None:
+                        return self._whoosh(q)
+                    ids, scores, encoded = found
+                    scores_of[text] = dict(zip(ids, scores, strict=True))
+                    values_of[text] = dict(zip(ids, encoded, strict=True))
+                candidates = set.intersection(*map(set, scores_of.values()))
+                segments.append((offset, [scores_of[text] for text in texts], values_of, candidates))
+            self.phrase_postings[id(q)] = segments
         out: Scores = {}
-        for leaf, offset in self.leaves:
-            reader = leaf.reader()
-            if any((q.fieldname, text) not in reader for text in texts):
-                continue
-            lists = []
-            for text in dict.fromkeys(texts):
-                found = self._leaf_term(leaf, q.fieldname, text, values=True)
-                if found is None:
-                    return self._whoosh(q)
-                ids, scores, encoded = found
-                lists.append((text, dict(zip(ids, zip(scores, encoded, strict=True), strict=True))))
-            by_text = dict(lists)
-            candidates = list(set.intersection(*(set(postings) for _, postings in lists)))
-            positions = {text: decode([postings[doc][1] for doc in candidates]) for text, postings in lists}
-            for i, doc in enumerate(candidates):
-                starts: set[int] | None = None
-                for k, text in enumerate(texts):
-                    found_at = positions[text][i]
-                    shifted = {p - k for p in found_at} if k else set(found_at)
-                    starts = shifted if starts is None else starts & shifted
-                    if not starts:
-                        break
-                if starts:
-                    out[doc + offset] = sum(by_text[text][doc][0] for text in texts) * q.boost
+        boost = q.boost
+        for offset, word_scores, values_of, candidates in segments:
+            if self.relax:  # every document with all the words: the phrase's score if they stand in order
+                docs = list(candidates)
+            else:
+                if self.only is None:
+                    docs = list(candidates)
+                else:
+                    docs = [doc - offset for doc in self.only if doc - offset in candidates]
+                positions = {text: decode(list(map(values.__getitem__, docs))) for text, values in values_of.items()}
+                docs = [doc for i, doc in enumerate(docs) if _in_order(texts, positions, i)]
+            # the sum of the words' scores (as Whoosh adds them: sum() of the scores in phrase order)
+            totals = map(sum, zip(*[map(scores.__getitem__, docs) for scores in word_scores], strict=True))
+            out.update(zip(map(offset.__add__, docs), [t * boost for t in totals], strict=True))
         return out
 
     def _or(self, q: Any) -> Scores:
@@ -267,7 +326,12 @@ class _Scorer:
     def _and_not(self, q: Any) -> Scores:
         positive = self.run(q.a)
         if positive:
-            for doc in self.run(q.b):
+            relax, self.relax = self.relax, False  # a relaxed phrase under NOT would leave out too much
+            try:
+                negative = self.run(q.b)
+            finally:
+                self.relax = relax
+            for doc in negative:
                 positive.pop(doc, None)
         return _boosted(positive, q.boost)
 
@@ -281,13 +345,45 @@ class _Scorer:
         """Documents of a set of paths (a graph filter can name thousands): one cached map per segment."""
         out: list[int] = []
         for leaf, offset in self.leaves:
-            reader = leaf.reader()
-            by_path: dict[str, int] | None = getattr(reader, "_vaultkit_paths", None)
-            if by_path is None:
-                by_path = {fields["path"]: doc for doc, fields in reader.iter_docs() if "path" in fields}
-                reader._vaultkit_paths = by_path
+            by_path = _segment_paths(leaf.reader())[1]
             out.extend(doc + offset for path in paths if (doc := by_path.get(path)) is not None)
         return out
+
+
+def _segment_paths(reader: Any) -> tuple[list[str | None], dict[str, int]]:
+    """A segment's stored paths by document number, and the other way round; read once and cached."""
+    cached: tuple[list[str | None], dict[str, int]] | None = getattr(reader, "_vaultkit_paths", None)
+    if cached is None:
+        paths: list[str | None] = [None] * reader.doc_count_all()
+        for doc, fields in reader.iter_docs():  # live documents only
+            paths[doc] = fields.get("path")
+        cached = (paths, {path: doc for doc, path in enumerate(paths) if path is not None})
+        reader._vaultkit_paths = cached
+    return cached
+
+
+def paths_of(searcher: Any, docs: Iterable[int]) -> dict[int, str]:
+    """The stored path of each document (global numbers), for ordering results.
+
+    Few documents are read one by one; when they are a good share of the index (a filter such as
+    ``has:unresolved`` ties thousands of notes, and ties are ordered by path) or the segment's map
+    is already cached, the map of every path in the segment is used (read once per segment).
+    """
+    docs = list(docs)
+    leaves = list(searcher.leaf_searchers())
+    if len(docs) * 4 < searcher.doc_count_all() and not all(
+        hasattr(leaf.reader(), "_vaultkit_paths") for leaf, _ in leaves
+    ):
+        return {doc: searcher.stored_fields(doc)["path"] for doc in docs}
+    out: dict[int, str] = {}
+    ends = [offset + leaf.reader().doc_count_all() for leaf, offset in leaves]
+    for doc in docs:
+        k = bisect.bisect_right(ends, doc)
+        leaf, offset = leaves[k]
+        path = _segment_paths(leaf.reader())[0][doc - offset]
+        if path is not None:
+            out[doc] = path
+    return out
 
 
 _RULES: dict[type, Callable[[_Scorer, Any], Scores]] = {
@@ -310,6 +406,48 @@ def _path_terms(q: Any) -> list[str] | None:
     if all(type(t) is wq.Term and t.fieldname == "path" and t.boost == 1.0 for t in subs):
         return [t.text for t in subs]
     return None
+
+
+def _in_order(texts: list[bytes], positions: dict[bytes, list[list[int]]], i: int) -> bool:
+    """Whether the words ``texts`` stand at consecutive positions in the ``i``-th document."""
+    starts: set[int] | None = None
+    for k, text in enumerate(texts):
+        found_at = positions[text][i]
+        shifted = {p - k for p in found_at} if k else set(found_at)
+        starts = shifted if starts is None else starts & shifted
+        if not starts:
+            return False
+    return True
+
+
+def _relaxable(q: Any) -> bool:
+    """Whether a phrase in ``q`` is scored here where a relaxed phrase changes the result (see ``best_of``)."""
+    kind = type(q)
+    if kind is wq.Phrase:
+        return True
+    if kind is wq.And or (kind is wq.Or and not (q.scale or q.minmatch)):
+        return any(_relaxable(sub) for sub in q.subqueries)
+    if kind is wq.AndNot:
+        return _relaxable(q.a)
+    if kind is wq.ConstantScoreQuery:
+        return _relaxable(q.child)
+    return False
+
+
+def _reused_nodes(q: Any) -> set[int]:
+    """Ids of the nodes whose first-pass scores ``best_of`` reuses: those below a relaxable node that are not."""
+    out: set[int] = set()
+    if not _relaxable(q) or type(q) is wq.Phrase:
+        return out
+    children = {wq.AndNot: lambda: [q.a, q.b], wq.ConstantScoreQuery: lambda: [q.child]}.get(
+        type(q), lambda: list(q.subqueries)
+    )()
+    for child in children:
+        if _relaxable(child) and not (type(q) is wq.AndNot and child is q.b):
+            out |= _reused_nodes(child)
+        else:
+            out.add(id(child))
+    return out
 
 
 def _positions_decoder(fmt: Any) -> Callable[[list[bytes]], list[list[int]]]:
@@ -341,9 +479,16 @@ def _boosted(scores: Scores, boost: float) -> Scores:
     return {doc: score * boost for doc, score in scores.items()}
 
 
-def score_query(searcher: Any, q: Any) -> Scores:
-    """Every document matching ``q`` (a compiled Whoosh query) with its score, as Whoosh would score it."""
-    return _Scorer(searcher).run(q)
+def score_query(searcher: Any, q: Any, limit: int | None = None) -> Scores:
+    """Documents matching ``q`` (a compiled Whoosh query) with their scores, as Whoosh would score them.
+
+    With ``limit``, a query with phrases may leave out documents that cannot be among the
+    ``limit`` best (nor tied with the last of them); :func:`best` of the result is the same.
+    """
+    scorer = _Scorer(searcher)
+    if limit is None or not _relaxable(q):
+        return scorer.run(q)
+    return scorer.best_of(q, limit)
 
 
 def top(scores: Scores, limit: int | None) -> list[tuple[int, float]]:
