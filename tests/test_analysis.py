@@ -421,3 +421,15 @@ def test_korean_analyzer_offsets_and_other_scripts() -> None:
     assert ("pytorch", text.index("Ｐ"), text.index("를")) in {(w, s, e) for w, _, s, e in got}
     # an overlong run does not go through Kiwi: it is indexed as bigrams
     assert words.count("한한") == 99
+
+
+_TRICKY = "aeAE cafΣσς éÉñ\u0301\u0308\u00ad\u200d\u200b İﬁＡｇ 연구실에서 漢字 ｶﾀ -_.,"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_TRICKY, max_size=40))
+def test_every_token_of_a_line_is_in_its_folded_text(line: str) -> None:
+    """The highlighter skips a line when a query word is not in ``folded_text(line)``: never wrongly."""
+    folded = analysis.folded_text(line)
+    for token, _, _ in analysis.token_spans(line):
+        assert token in folded, (line, token, folded)

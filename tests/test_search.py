@@ -1106,3 +1106,20 @@ def test_sample_vault_is_not_written_by_searches(sample: Vault, sample_root: Pat
         sample.search(query, limit=None)
     sample.tasks("path:daily")
     assert tree_hashes(sample_root) == before
+
+
+def test_folded_words_are_highlighted_on_their_lines(tmp_path: Path) -> None:
+    """`cafe` finds `Café` (accents fold) and the hit shows that line, as for any other word."""
+    root = write_vault(
+        tmp_path / "v",
+        {"a.md": "# Notes\n\nWe met at the Café on Monday.\n\nOther line.\n", "b.md": "Ｇａｍｍａ ray\n"},
+    )
+    v = Vault(root, index_dir=tmp_path / "idx")
+    v.index()
+    for query in ("cafe", "café", "CAFE"):
+        (hit,) = v.search(query)
+        assert hit.lines == (3,)
+        assert hit.snippet is not None
+        assert [hit.snippet.text[s:e] for s, e in hit.snippet.spans] == ["Café"]
+    (hit,) = v.search("gamma")
+    assert hit.lines == (1,)

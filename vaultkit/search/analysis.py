@@ -235,6 +235,23 @@ def _normalize_mapped(text: str) -> tuple[str, list[int] | None, list[int] | Non
     return "".join(parts), starts, ends
 
 
+_IGNORE_TABLE = dict.fromkeys(map(ord, _IGNORABLE))
+_MAY_FOLD = re.compile(
+    "[\u00c0-\u036f\u1ab0-\u1aff\u1dc0-\u1eff\u20d0-\u20ff\u2c60-\u2c7f\ua720-\ua7ff\uab30-\uab6f\ufe20-\ufe2f]"
+)
+"""Precomposed Latin letters with marks, and combining marks: where Latin folding can change text."""
+
+
+def folded_text(text: str) -> str:
+    """``text`` normalised as its tokens are (NFKC, ignorable characters dropped, lowercase, Latin folding).
+
+    Every token of ``text`` is a substring of the result, so a word missing from it cannot match
+    anywhere in ``text``: a cheap test before tokenising a line.
+    """
+    folded = unicodedata.normalize("NFKC", text).translate(_IGNORE_TABLE).lower().replace("ς", "σ")
+    return _fold_latin(folded) if _MAY_FOLD.search(folded) else folded
+
+
 def _normalize_term(text: str) -> str:
     """Normalise a whole value as one term (``tokenize=False``): NFKC, lowercase, Latin folding."""
     return _fold_latin(unicodedata.normalize("NFKC", text).lower().replace("ς", "σ"))

@@ -22,7 +22,15 @@ from whoosh import query as wq
 from ..errors import QueryError
 from ..model import Note
 from . import syntax as ast
-from .analysis import KOREAN_AVAILABLE, is_cjk_char, korean_analyzer, query_terms, token_spans, tokens
+from .analysis import (
+    KOREAN_AVAILABLE,
+    folded_text,
+    is_cjk_char,
+    korean_analyzer,
+    query_terms,
+    token_spans,
+    tokens,
+)
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
 from .scoring import best, paths_of, score_query
 
@@ -390,6 +398,10 @@ def evaluate(node: ast.Node, text: str, *, match_case: bool = False) -> bool:
 # ------------------------------------------------------------ highlighting
 
 
+_PLAIN_LINE = re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*")
+"""A line of ASCII, Hangul syllables and CJK ideographs only: its tokens are substrings of its lowercase."""
+
+
 def _fuzzy_terms(node: ast.Node) -> dict[str, int]:
     """Positive fuzzy words (analysed) and their allowed edit distance."""
     if isinstance(node, ast.Fuzzy):
@@ -410,14 +422,15 @@ def _match_words(node: ast.Node) -> list[list[str]]:
 
 def _line_hits(line: str, wanted: list[list[str]]) -> tuple[int, list[tuple[int, int]]]:
     spans = token_spans(line)
+    texts = [text for text, _, _ in spans]
     found: list[tuple[int, int]] = []
     distinct = 0
     for seq in wanted:
         hit = False
         n = len(seq)
-        for i in range(len(spans) - n + 1):
-            ok = all(spans[i + k][0] == seq[k] for k in range(n - 1)) and spans[i + n - 1][0].startswith(seq[-1])
-            if ok:
+        head, last = seq[:-1], seq[-1]  # whole words, then the last one as a prefix
+        for i in range(len(texts) - n + 1):
+            if (not head or texts[i : i + n - 1] == head) and texts[i + n - 1].startswith(last):
                 hit = True
                 found.append((spans[i][1], spans[i + n - 1][2]))
         distinct += hit
@@ -463,7 +476,11 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
         if quick and number not in tag_lines:
             lowered = line.lower()
             if not any(w in lowered for w in firsts):
-                continue
+                if _PLAIN_LINE.fullmatch(line):
+                    continue
+                folded = folded_text(line)  # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
+                if not any(w in folded for w in firsts):
+                    continue
         distinct, spans = _line_hits(line, wanted)
         if fuzzy:
             close = [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
@@ -510,13 +527,14 @@ def run_search(
     scores = score_query(searcher, compiled, wanted)
     # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
     ranked = best(scores, wanted) if wanted is not None else scores
+    read: dict[int, dict[str, Any]] = {}  # stored fields already read
     if wanted is not None and len(ranked) > wanted:  # a tie at the cut: ordered by path, then cut
-        path_of = paths_of(searcher, ranked)
+        path_of = paths_of(searcher, ranked, read)
         order = sorted(ranked, key=lambda doc: (-ranked[doc], path_of[doc]))[:wanted]
         ranked = {doc: ranked[doc] for doc in order}
     found = []
     for docnum, score in ranked.items():
-        stored = searcher.stored_fields(docnum)
+        stored = read.get(docnum) or searcher.stored_fields(docnum)
         path = stored["path"]
         found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))
     found.sort(key=lambda item: (-item[2], item[0]))

@@ -362,19 +362,23 @@ def _segment_paths(reader: Any) -> tuple[list[str | None], dict[str, int]]:
     return cached
 
 
-def paths_of(searcher: Any, docs: Iterable[int]) -> dict[int, str]:
+def paths_of(searcher: Any, docs: Iterable[int], stored: dict[int, dict[str, Any]] | None = None) -> dict[int, str]:
     """The stored path of each document (global numbers), for ordering results.
 
-    Few documents are read one by one; when they are a good share of the index (a filter such as
-    ``has:unresolved`` ties thousands of notes, and ties are ordered by path) or the segment's map
-    is already cached, the map of every path in the segment is used (read once per segment).
+    Few documents are read one by one (their stored fields are kept in ``stored`` when given);
+    when they are a good share of the index (a filter such as ``has:unresolved`` ties thousands
+    of notes, and ties are ordered by path) or the segment's map is already cached, the map of
+    every path in the segment is used (read once per segment).
     """
     docs = list(docs)
     leaves = list(searcher.leaf_searchers())
     if len(docs) * 4 < searcher.doc_count_all() and not all(
         hasattr(leaf.reader(), "_vaultkit_paths") for leaf, _ in leaves
     ):
-        return {doc: searcher.stored_fields(doc)["path"] for doc in docs}
+        fields = stored if stored is not None else {}
+        for doc in docs:
+            fields[doc] = searcher.stored_fields(doc)
+        return {doc: fields[doc]["path"] for doc in docs}
     out: dict[int, str] = {}
     ends = [offset + leaf.reader().doc_count_all() for leaf, offset in leaves]
     for doc in docs:
