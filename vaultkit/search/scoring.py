@@ -224,9 +224,10 @@ class _Scorer:
     def _multiterm(self, q: Any) -> Scores:
         """A prefix, wildcard or fuzzy word: the OR of the words it stands for, times the query's boost.
 
-        Whoosh 2.7.5 scores these three ways depending on the segment: one matching word as a plain
-        term without the boost, several words in a segment under 5,000 notes as a constant 1, in a
-        larger one as this OR. Here it is always the OR, so ranking does not depend on segment sizes.
+        Whoosh 2.7.5 scores them by the segment and the query around them: a single matching word
+        as a plain term without the boost; a prefix or wildcard with several words, in a segment of
+        under 5,000 notes and with no parent that needs the current match, as a constant 1; else
+        as this OR. Here it is always the OR, so ranking does not depend on segment sizes.
         """
         fieldname = q.field()
         if fieldname not in self.searcher.schema or (type(q) is wq.Prefix and not q.text):
