@@ -242,12 +242,7 @@ class _Scorer:
                 if found is None:
                     return self._whoosh(q)
                 ids, scores, _ = found
-                more = dict(zip(map(offset.__add__, ids) if offset else ids, scores, strict=True))
-                if len(more) > len(part):
-                    part, more = more, part
-                both = {doc: part[doc] + score for doc, score in more.items() if doc in part}
-                part.update(more)
-                part.update(both)
+                part = _summed(part, dict(zip(map(offset.__add__, ids) if offset else ids, scores, strict=True)))
         return _boosted(part, q.boost)
 
     def _phrase(self, q: Any) -> Scores:
@@ -304,12 +299,7 @@ class _Scorer:
             return self._whoosh(q)
         out: Scores = {}
         for sub in q.subqueries:
-            part = self.run(sub)
-            if len(part) > len(out):
-                out, part = part, out
-            both = {doc: out[doc] + score for doc, score in part.items() if doc in out}
-            out.update(part)
-            out.update(both)
+            out = _summed(out, self.run(sub))
         return _boosted(out, q.boost)
 
     def _and(self, q: Any) -> Scores:
@@ -442,17 +432,19 @@ def _relaxable(q: Any) -> bool:
 def _reused_nodes(q: Any) -> set[int]:
     """Ids of the nodes whose first-pass scores ``best_of`` reuses: those below a relaxable node that are not."""
     out: set[int] = set()
-    if not _relaxable(q) or type(q) is wq.Phrase:
+    kind = type(q)
+    if not _relaxable(q) or kind is wq.Phrase:
         return out
-    children = {wq.AndNot: lambda: [q.a, q.b], wq.ConstantScoreQuery: lambda: [q.child]}.get(
-        type(q), lambda: list(q.subqueries)
-    )()
-    for child in children:
-        if _relaxable(child) and not (type(q) is wq.AndNot and child is q.b):
+    if kind is wq.AndNot:
+        relaxed, kept = [q.a], [q.b]  # the NOT side is always exact
+    else:
+        relaxed, kept = ([q.child] if kind is wq.ConstantScoreQuery else list(q.subqueries)), []
+    for child in relaxed:
+        if _relaxable(child):
             out |= _reused_nodes(child)
         else:
-            out.add(id(child))
-    return out
+            kept.append(child)
+    return out | {id(child) for child in kept}
 
 
 def _positions_decoder(fmt: Any) -> Callable[[list[bytes]], list[list[int]]]:
@@ -476,6 +468,16 @@ def _decode_positions(values: list[bytes]) -> list[list[int]]:
         bodies.append(body[2:-1])
     gaps: list[list[int]] = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")
     return [list(accumulate(g)) for g in gaps]
+
+
+def _summed(out: Scores, part: Scores) -> Scores:
+    """``out`` plus ``part``, document by document (either dict may be changed and returned)."""
+    if len(part) > len(out):
+        out, part = part, out
+    both = {doc: out[doc] + score for doc, score in part.items() if doc in out}
+    out.update(part)
+    out.update(both)
+    return out
 
 
 def _boosted(scores: Scores, boost: float) -> Scores:
