@@ -1143,3 +1143,30 @@ def test_missing_vault_folder(tmp_path: Path) -> None:
 def test_copy_of_sample_is_identical_to_repo(sample_root: Path) -> None:
     """Guard for the fixture: the session copy is the real sample vault."""
     assert tree_hashes(sample_root) == tree_hashes(SAMPLE_VAULT)
+
+
+def test_graph_filter_path_sets_match_the_full_listings(sample: Vault) -> None:
+    """The search filters `orphan:` and `has:unresolved` read path sets straight from the store."""
+    assert sample.store.orphan_paths() == {r.path for r in sample.orphans()}
+    assert sample.store.unresolved_sources() == {u.source for u in sample.unresolved()}
+    assert {h.path for h in sample.search("orphan:true", limit=None)} == {r.path for r in sample.orphans()}
+    assert {h.path for h in sample.search("has:unresolved", limit=None)} == {u.source for u in sample.unresolved()}
+
+
+def test_an_older_store_gets_the_covering_link_index(tmp_path: Path) -> None:
+    import sqlite3
+
+    from vaultkit.store import Store
+
+    store = Store(tmp_path)
+    store.db.execute("DROP INDEX links_resolved_source")
+    store.db.execute("CREATE INDEX links_resolved ON links (resolved)")  # what earlier versions made
+    store.db.close()
+    Store(tmp_path).db.close()
+    db = sqlite3.connect(tmp_path / Store.FILENAME)
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    query = "EXPLAIN QUERY PLAN SELECT DISTINCT source FROM links WHERE resolved IS NULL"
+    plan = " ".join(r[3] for r in db.execute(query))
+    db.close()
+    assert "links_resolved_source" in names and "links_resolved" not in names
+    assert "COVERING INDEX links_resolved_source" in plan
