@@ -728,22 +728,36 @@ def watch_command(obj: _Context) -> None:
     Example:
       vaultkit --vault sample_vault watch
     """
+    import signal
+    import threading
+
     from .watch import watch
 
     vault = obj.vault()
     report = vault.index()
-    click.echo(f"watching {vault.root} ({report.unchanged + len(report.added) + len(report.updated)} files)")
-    for report in watch(vault):
-        changed = [*report.added, *report.updated]
-        parts = []
-        if changed:
-            parts.append("updated " + ", ".join(changed))
-        if report.removed:
-            parts.append("removed " + ", ".join(report.removed))
-        for error in report.errors:
-            parts.append(f"skipped {error.path}: {error.error}")
-        if parts:
-            click.echo("; ".join(parts))
+    # From here Ctrl-C only asks the loop to stop. As an exception it could land inside a finaliser
+    # run by the garbage collector, where Python prints it and carries on: the watcher never stopped.
+    stop = threading.Event()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if in_main else None
+    try:
+        click.echo(f"watching {vault.root} ({report.unchanged + len(report.added) + len(report.updated)} files)")
+        for report in watch(vault, stop_event=stop):
+            changed = [*report.added, *report.updated]
+            parts = []
+            if changed:
+                parts.append("updated " + ", ".join(changed))
+            if report.removed:
+                parts.append("removed " + ", ".join(report.removed))
+            for error in report.errors:
+                parts.append(f"skipped {error.path}: {error.error}")
+            if parts:
+                click.echo("; ".join(parts))
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if stop.is_set():
+        raise click.exceptions.Exit(130)  # stopped by Ctrl-C, the usual way
 
 
 @cli.command("parse")

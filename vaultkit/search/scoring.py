@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
@@ -115,6 +115,7 @@ class _Scorer:
         self.keep: set[int] = set()
         self.memo: dict[int, Scores] = {}
         self.phrase_postings: dict[int, list[Any]] = {}
+        self.field_norms: dict[str, list[float]] = {}
 
     def run(self, q: Any) -> Scores:
         key = id(q)
@@ -178,26 +179,43 @@ class _Scorer:
     ) -> tuple[list[int], list[float], list[bytes]] | None:
         """One segment's documents, scores (and encoded values) of a term; None: no rule for its scorer."""
         reader = leaf.reader()
-        scorer = self.weighting.scorer(leaf, fieldname, text)
         ids, weights, encoded = _postings(reader.postings(fieldname, text), values)
-        if type(scorer) is WeightScorer:
-            return ids, weights, encoded
-        if type(scorer) is not BM25FScorer:
-            return None
         lengths = _lengths(reader, fieldname)
-        if lengths is None:
-            return (
-                ids,
-                [scorer._score(w, leaf.doc_field_length(d, fieldname, 1)) for d, w in zip(ids, weights, strict=True)],
-                encoded,
-            )
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-        k1p = k1 + 1
-        # BM25's length part for each of the 256 quantised lengths (the same float operations as Whoosh's bm25())
-        norms = [k1 * ((1 - b) + b * length / avgfl) for length in _BYTE_LENGTHS]
+        weighting = self.weighting
+        if type(weighting) is BM25F and lengths is not None:
+            # what BM25FScorer computes, without building one per term and segment (a prefix can
+            # stand for hundreds of words): idf from the searcher's cache, the length part per field
+            if not self.searcher.schema[fieldname].scorable:
+                return ids, weights, encoded  # Whoosh's WeightScorer: the weight is the score
+            norms = self._norms(fieldname)
+            idf = self.searcher.idf(fieldname, text)
+            k1p = weighting.K1 + 1
+        else:
+            scorer = weighting.scorer(leaf, fieldname, text)
+            if type(scorer) is WeightScorer:
+                return ids, weights, encoded
+            if type(scorer) is not BM25FScorer:
+                return None
+            if lengths is None:
+                found = [
+                    scorer._score(w, leaf.doc_field_length(d, fieldname, 1)) for d, w in zip(ids, weights, strict=True)
+                ]
+                return ids, found, encoded
+            norms = _length_norms(scorer.avgfl, scorer.B, scorer.K1)
+            idf, k1p = scorer.idf, scorer.K1 + 1
         by_doc = map(norms.__getitem__, map(lengths.__getitem__, ids))
         scores = [idf * ((w * k1p) / (w + norm)) for w, norm in zip(weights, by_doc, strict=True)]
         return ids, scores, encoded
+
+    def _norms(self, fieldname: str) -> list[float]:
+        """BM25's length part of a field for each quantised length (the index's average length, the field's B)."""
+        norms = self.field_norms.get(fieldname)
+        if norms is None:
+            weighting = self.weighting
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            b = weighting._field_B.get(fieldname, weighting.B)
+            norms = self.field_norms[fieldname] = _length_norms(avgfl, b, weighting.K1)
+        return norms
 
     def _term(self, q: Any) -> Scores:
         out: Scores = {}
@@ -468,6 +486,11 @@ def _decode_positions(values: list[bytes]) -> list[list[int]]:
         bodies.append(body[2:-1])
     gaps: list[list[int]] = loads(b"\x80\x02(" + b"".join(bodies) + b"l.")
     return [list(accumulate(g)) for g in gaps]
+
+
+def _length_norms(avgfl: float, b: float, k1: float) -> list[float]:
+    """``k1 * (1 - b + b * length / avgfl)`` for each of the 256 quantised lengths (as Whoosh's bm25() computes it)."""
+    return [k1 * ((1 - b) + b * length / avgfl) for length in _BYTE_LENGTHS]
 
 
 def _summed(out: Scores, part: Scores) -> Scores:
