@@ -242,12 +242,18 @@ _MAY_FOLD = re.compile(
 """Precomposed Latin letters with marks, and combining marks: where Latin folding can change text."""
 
 
+_NEVER_FOLDS = re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*")
+"""Text of ASCII, Hangul syllables and CJK ideographs only: normalising it is lowercasing it."""
+
+
 def folded_text(text: str) -> str:
     """``text`` normalised as its tokens are (NFKC, ignorable characters dropped, lowercase, Latin folding).
 
     Every token of ``text`` is a substring of the result, so a word missing from it cannot match
     anywhere in ``text``: a cheap test before tokenising a line.
     """
+    if _NEVER_FOLDS.fullmatch(text):
+        return text.lower()
     folded = unicodedata.normalize("NFKC", text).translate(_IGNORE_TABLE).lower().replace("ς", "σ")
     return _fold_latin(folded) if _MAY_FOLD.search(folded) else folded
 

@@ -398,10 +398,6 @@ def evaluate(node: ast.Node, text: str, *, match_case: bool = False) -> bool:
 # ------------------------------------------------------------ highlighting
 
 
-_PLAIN_LINE = re.compile("[\x00-\x7f\uac00-\ud7a3\u4e00-\u9fff]*")
-"""A line of ASCII, Hangul syllables and CJK ideographs only: its tokens are substrings of its lowercase."""
-
-
 def _fuzzy_terms(node: ast.Node) -> dict[str, int]:
     """Positive fuzzy words (analysed) and their allowed edit distance."""
     if isinstance(node, ast.Fuzzy):
@@ -474,13 +470,9 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
         if not line:
             continue
         if quick and number not in tag_lines:
-            lowered = line.lower()
-            if not any(w in lowered for w in firsts):
-                if _PLAIN_LINE.fullmatch(line):
-                    continue
-                folded = folded_text(line)  # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
-                if not any(w in folded for w in firsts):
-                    continue
+            folded = folded_text(line)  # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
+            if not any(w in folded for w in firsts):
+                continue
         distinct, spans = _line_hits(line, wanted)
         if fuzzy:
             close = [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
