@@ -7,11 +7,13 @@ an OR or AND adds its children's scores, a boost multiplies, and a term scores e
 BM25F from the posting's weight and the document's field length.
 
 :func:`score_query` computes exactly that, node by node: terms straight from their posting blocks
-(with the field lengths of a segment read once and cached), OR as a sum over the union, AND as a
+(with the field lengths of a segment read once and cached), phrases from the words' positions,
+prefix and fuzzy words as the OR of the words they stand for, OR as a sum over the union, AND as a
 sum over the intersection, AND NOT as a set difference, constant-score wrappers as a constant.
-Nodes it has no rule for (phrases, prefixes, fuzzy terms...) are run by Whoosh's own matcher and
-their scores taken as they are, so every query is answered; a test checks the results (documents
-and scores, to float rounding) against Whoosh's searcher for a table of queries.
+Nodes it has no rule for (a phrase with slop, a minimum-match OR...) are run by Whoosh's own
+matcher and their scores taken as they are, so every query is answered; a test checks the results
+(documents and scores, to float rounding) against Whoosh's searcher for a table of queries. With a
+limit, phrases are checked only for the notes that can still make the cut (``_Scorer.best_of``).
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ class _Scorer:
         return exact
 
     def _whoosh(self, q: Any) -> Scores:
-        """Whoosh's own matcher for a node without a rule here (a phrase, a prefix...)."""
+        """Whoosh's own matcher for a node without a rule here (a phrase with slop, an OR with a minimum...)."""
         out: Scores = {}
         for leaf, offset in self.leaves:
             m = q.matcher(leaf, self.context)
