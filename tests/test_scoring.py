@@ -239,3 +239,32 @@ def test_a_tie_larger_than_the_limit_keeps_the_first_paths(vault: Vault, monkeyp
     assert len(every) > 3
     assert len({hit.score for hit in vault.search("orphan:false", limit=None)}) == 1
     assert [hit.path for hit in vault.search("orphan:false", limit=3)] == sorted(every)[:3]
+
+
+@pytest.mark.parametrize("deleted", [(5, 77, 250), tuple(range(0, 300, 2))])
+def test_postings_leave_out_deleted_documents(tmp_path: Path, deleted: tuple[int, ...]) -> None:
+    # a few deletions in a long list are found by bisection, many by a pass over the list: both
+    # must give what Whoosh's own matcher gives, posting by posting
+    from whoosh import fields, index
+
+    from vaultkit.search.scoring import _postings
+
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    with ix.writer() as writer:
+        for i in range(300):
+            writer.add_document(body=f"common word{i} " + "common " * (i % 4))
+    with ix.writer() as writer:
+        for doc in deleted:
+            writer.delete_document(doc)
+    with ix.reader() as reader:
+        assert reader.has_deletions()
+        matcher = reader.postings("body", "common")
+        expected: tuple[list[Any], ...] = ([], [], [])
+        while matcher.is_active():
+            expected[0].append(matcher.id())
+            expected[1].append(matcher.weight())
+            expected[2].append(matcher.value())
+            matcher.next()
+        assert len(expected[0]) == 300 - len(deleted)
+        assert _postings(reader.postings("body", "common"), values=True) == expected
+        assert _postings(reader.postings("body", "common"))[:2] == expected[:2]

@@ -229,3 +229,25 @@ def test_merging_older_segments_equals_whoosh(tmp_path: Path) -> None:
     stock, fast = (whoosh_index.open_dir(str(tmp_path / n), indexname="notes") for n in ("stock", "fast"))
     assert len(fast._segments()) == 1
     assert contents(fast) == contents(stock)
+
+
+def test_blocks_are_pickled_with_bytes_opcodes(tmp_path: Path) -> None:
+    # Whoosh pickles block data with protocol 2, where every posting's value is rebuilt by a
+    # function call when the block is read; the writer uses protocol 4 (same data, read by the same
+    # pickle.loads), which makes reading a block several times cheaper
+    import zlib
+
+    from vaultkit.search.writer import BLOCK_PICKLE_PROTOCOL
+
+    assert BLOCK_PICKLE_PROTOCOL >= 3
+    ix = build(tmp_path / "fast", [sample_documents()], VaultSegmentWriter)
+    protocols = set()
+    with ix.reader() as r:
+        for field, term in r.all_terms():
+            m = r.postings(field, term)
+            while m.is_active():
+                raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+                data = zlib.decompress(raw) if m._compression else raw
+                protocols.add(data[1])  # b"\x80" then the protocol number
+                m._next_block()
+    assert protocols == {BLOCK_PICKLE_PROTOCOL}

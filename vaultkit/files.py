@@ -120,33 +120,47 @@ def _is_regex_filter(item: str) -> bool:
     return len(item) > 2 and item.startswith("/") and item.endswith("/")
 
 
-def _ignore_matcher(filters: Sequence[str]) -> Callable[[str], bool] | None:
-    """:func:`is_ignored` for a fixed set of filters, prepared once (None: nothing is ever ignored).
+class _Exclusions:
+    """:func:`is_ignored` for a fixed set of filters, prepared once; takes paths already in NFC (the walk's are)."""
 
-    Takes paths already in NFC (the walk's paths are).
-    """
-    prefixes: list[str] = []
-    regexes: list[re.Pattern[str]] = []
-    for item in filters:
-        if not item:
-            continue
-        if _is_regex_filter(item):
-            regex = _compile_filter(item[1:-1])
-            if regex is not None:
-                regexes.append(regex)
-            continue
-        prefix = nfc(item).strip("/")
-        if prefix:
-            prefixes.append(prefix)
-    if not prefixes and not regexes:
+    __slots__ = ("below", "exact", "regexes")
+
+    def __init__(self, filters: Sequence[str]) -> None:
+        prefixes: list[str] = []
+        regexes: list[re.Pattern[str]] = []
+        for item in filters:
+            if not item:
+                continue
+            if _is_regex_filter(item):
+                regex = _compile_filter(item[1:-1])
+                if regex is not None:
+                    regexes.append(regex)
+                continue
+            prefix = nfc(item).strip("/")
+            if prefix:
+                prefixes.append(prefix)
+        self.exact = frozenset(prefixes)
+        self.below = tuple(prefix + "/" for prefix in prefixes)
+        self.regexes = tuple(regexes)
+
+    def ignored(self, path: str) -> bool:
+        """True when the vault path is excluded."""
+        return path in self.exact or path.startswith(self.below) or any(r.search(path) for r in self.regexes)
+
+    def _ignored_plain(self, path: str) -> bool:
+        return path in self.exact or path.startswith(self.below)
+
+    def in_folder(self, prefix: str) -> Callable[[str], bool] | None:
+        """The test for the children of the folder whose paths start with ``prefix`` (``""`` or ``"a/b/"``).
+
+        None when no filter can exclude any of them: a plain filter excludes a child only when
+        the filter's path lies inside this folder (or the folder inside the filter's path).
+        """
+        if self.regexes:
+            return self.ignored
+        if prefix.startswith(self.below) or any(p.startswith(prefix) for p in self.exact):
+            return self._ignored_plain
         return None
-    below = tuple(prefix + "/" for prefix in prefixes)
-    exact = frozenset(prefixes)
-
-    def ignored(path: str) -> bool:
-        return path in exact or path.startswith(below) or any(r.search(path) for r in regexes)
-
-    return ignored
 
 
 def is_ignored(path: str, filters: Sequence[str]) -> bool:
@@ -296,7 +310,8 @@ def file_entry(
 def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -> Iterator[FileEntry]:
     root_real = os.path.realpath(root)
     visited: set[tuple[int, int]] = set()
-    ignored = _ignore_matcher(filters)
+    exclusions = _Exclusions(filters)
+    normalize = unicodedata.normalize
 
     def report(path: str, reason: str) -> None:
         if errors is not None:
@@ -319,18 +334,23 @@ def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -
         """The visible, not ignored children of a folder as (vault path, entry), sorted by name."""
         try:
             with os.scandir(disk) as entries:
-                children = list(entries)
+                # (NFC name, name on disk, entry): names on disk differ, so sorting never compares entries
+                named = [
+                    (name if name.isascii() else normalize("NFC", name), name, entry)
+                    for entry in entries
+                    if not (name := entry.name).startswith(".")
+                ]
         except OSError as exc:
             report(rel, _describe_os_error(exc, folder=True))
             return iter(())
-        named = sorted(
-            ((nfc(entry.name), entry) for entry in children if not entry.name.startswith(".")),
-            key=lambda pair: (pair[0], pair[1].name),
-        )
+        named.sort()
+        prefix = rel + "/" if rel else ""
+        ignored = exclusions.in_folder(prefix)
+        if ignored is None and len({name for name, _, _ in named}) == len(named):
+            return iter([(prefix + name, entry) for name, _, entry in named])  # the usual folder
         kept: list[tuple[str, os.DirEntry[str]]] = []
         seen: set[str] = set()
-        prefix = rel + "/" if rel else ""
-        for name, entry in named:
+        for name, _, entry in named:
             path = prefix + name
             if ignored is not None and ignored(path):
                 continue
@@ -362,25 +382,28 @@ def _walk(root: str, filters: tuple[str, ...], errors: list[FileError] | None) -
         # the files of the folder on top, until a subfolder comes (its contents go first)
         for path, entry in stack[-1]:
             try:
-                is_link = entry.is_symlink()
-                if is_link:
-                    target = os.path.realpath(entry.path)
-                    if not _inside(target, root_real) or _hidden_below(target, root_real):
-                        continue  # never follow a link out of the vault or into a hidden folder
-                    if not os.path.exists(entry.path):
-                        report(path, "broken symbolic link: its target does not exist")
-                        continue
-                if entry.is_dir():
+                if entry.is_file(follow_symlinks=False):  # the usual entry: a plain file, not a link
+                    st = entry.stat()
+                else:
+                    is_link = entry.is_symlink()
                     if is_link:
-                        deferred.append((path, entry.path))
+                        target = os.path.realpath(entry.path)
+                        if not _inside(target, root_real) or _hidden_below(target, root_real):
+                            continue  # never follow a link out of the vault or into a hidden folder
+                        if not os.path.exists(entry.path):
+                            report(path, "broken symbolic link: its target does not exist")
+                            continue
+                    if entry.is_dir():
+                        if is_link:
+                            deferred.append((path, entry.path))
+                            continue
+                        if first_visit(path, entry.path):
+                            stack.append(listing(path, entry.path))
+                            break
                         continue
-                    if first_visit(path, entry.path):
-                        stack.append(listing(path, entry.path))
-                        break
-                    continue
-                if not entry.is_file():
-                    continue  # a socket, FIFO or device: nothing Obsidian would show
-                st = entry.stat()
+                    if not entry.is_file():
+                        continue  # a socket, FIFO or device: nothing Obsidian would show
+                    st = entry.stat()
             except OSError as exc:
                 report(path, _describe_os_error(exc, folder=False))
                 continue

@@ -69,11 +69,23 @@ def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float
         # a segment with deleted documents: read whole blocks and drop the deleted ones
         deleted = matcher._ids
         ids, weights, encoded = _postings(matcher.child, values)
-        if deleted:
+        if deleted and len(deleted) * 8 > len(ids):
             keep = [i for i, doc in enumerate(ids) if doc not in deleted]
             ids = [ids[i] for i in keep]
             weights = [weights[i] for i in keep]
             encoded = [encoded[i] for i in keep] if values else encoded
+        elif deleted:
+            # ids are in order: find each deleted document by bisection (a few edited notes among
+            # thousands of postings) and drop those places, last first
+            places = []
+            for doc in deleted:
+                at = bisect.bisect_left(ids, doc)
+                if at < len(ids) and ids[at] == doc:
+                    places.append(at)
+            for at in sorted(places, reverse=True):
+                del ids[at], weights[at]
+                if values:
+                    del encoded[at]
         return ids, weights, encoded
     if type(matcher) is W3LeafMatcher and not matcher._byteids:
         # the block's data tuple is read as Whoosh reads it; ids are delta-coded and weights may be
