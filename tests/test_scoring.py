@@ -268,3 +268,58 @@ def test_postings_leave_out_deleted_documents(tmp_path: Path, deleted: tuple[int
         assert len(expected[0]) == 300 - len(deleted)
         assert _postings(reader.postings("body", "common"), values=True) == expected
         assert _postings(reader.postings("body", "common"))[:2] == expected[:2]
+
+
+@pytest.fixture
+def common_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count a word in more than 4 notes as common, so that the sample vault's queries are pruned."""
+    import vaultkit.search.scoring as scoring
+
+    monkeypatch.setattr(scoring, "COMMON_WORD", 4)
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8])
+def test_common_words_read_for_candidates_only_keep_the_best(vault: Vault, limit: int, common_words: None) -> None:
+    from vaultkit.search.scoring import _Scorer
+
+    fewer = 0
+    for text in [
+        *QUERIES,
+        "diffusion",
+        "StyleGAN 연구",
+        "연구 OR 회고",
+        "title:StyleGAN diffusion",
+        "diffusion -gamma",
+    ]:
+        searcher, q = compiled_query(vault, text)
+        everything = score_query(searcher, q)
+        found = _Scorer(searcher).pruned(q, limit)
+        if found is not None:
+            fewer += len(found) < len(everything)
+            assert best(found, limit) == best(everything, limit), text
+            assert all(found[doc] == everything[doc] for doc in found), text  # the same floats
+        assert best(score_query(searcher, q, limit), limit) == best(everything, limit), text
+    if limit <= 3:  # (the 33 notes of the sample vault are too few for the best 8 to be found so)
+        assert fewer >= 2  # the rule really ran, and really scored fewer notes
+
+
+def test_postings_of_some_documents_equal_a_filtered_full_read(tmp_path: Path) -> None:
+    from whoosh import fields, index
+
+    from vaultkit.search.scoring import _postings, _postings_for
+
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    with ix.writer() as writer:
+        for i in range(700):  # several blocks of 128 postings
+            writer.add_document(body=("common " * (1 + i % 3)) + ("rare" if i % 50 == 0 else ""))
+    with ix.writer() as writer:
+        for doc in (3, 200, 201, 650):
+            writer.delete_document(doc)
+    with ix.reader() as reader:
+        ids, weights, _ = _postings(reader.postings("body", "common"))
+        full = dict(zip(ids, weights, strict=True))
+        edges = [127, 128, 255, 256, 383, 699]  # the last and first documents of blocks
+        for only in ([0], [3], [127], edges, [5, 200, 202], list(range(0, 700, 97)), list(range(700)), []):
+            got_ids, got_weights = _postings_for(reader.postings("body", "common"), only)
+            assert got_ids == [doc for doc in only if doc in full]
+            assert got_weights == [full[doc] for doc in got_ids]

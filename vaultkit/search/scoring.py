@@ -13,7 +13,10 @@ sum over the intersection, AND NOT as a set difference, constant-score wrappers 
 Nodes it has no rule for (a phrase with slop, a minimum-match OR...) are run by Whoosh's own
 matcher and their scores taken as they are, so every query is answered; a test checks the results
 (documents and scores, to float rounding) against Whoosh's searcher for a table of queries. With a
-limit, phrases are checked only for the notes that can still make the cut (``_Scorer.best_of``).
+limit, phrases are checked only for the notes that can still make the cut (``_Scorer.best_of``),
+and words found in many notes are scored only for the notes the query's rarer words found, when
+a bound on their scores shows that no other note can make the cut (``_Scorer.pruned``). The NOT
+side of a query is read as a set of documents, without scores.
 """
 
 from __future__ import annotations
@@ -26,15 +29,20 @@ from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermsReader, _lenfield
 from whoosh.formats import Positions
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 FIRST_BATCH = 64
 """Fewest documents scored exactly in the first batch of :meth:`_Scorer.best_of` (then 4 x limit, doubling)."""
+
+COMMON_WORD = 256
+"""Notes a word must be in to count as common: with a limit, common words are scored only for the
+notes the rarer words of the query found, when that is enough (:meth:`_Scorer.pruned`)."""
 
 Scores = dict[int, float]
 """Global document number -> score."""
@@ -116,6 +124,47 @@ def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float
     return ids, weights, encoded
 
 
+def _postings_for(matcher: Any, only: list[int]) -> tuple[list[int], list[float]]:
+    """The documents of ``only`` (sorted) that a posting list has, with their weights.
+
+    Blocks holding none of them are skipped without reading their data (a block's header gives
+    its last document); in the others the wanted documents are found by bisection.
+    """
+    deleted: frozenset[int] | set[int] = frozenset()
+    leaf = matcher
+    if type(leaf) is FilterMatcher and leaf._exclude:
+        deleted, leaf = leaf._ids, leaf.child
+    if type(leaf) is not W3LeafMatcher or leaf._byteids:
+        wanted = set(only)
+        all_ids, all_weights, _ = _postings(matcher)
+        keep = [i for i, doc in enumerate(all_ids) if doc in wanted]
+        return [all_ids[i] for i in keep], [all_weights[i] for i in keep]
+    ids: list[int] = []
+    weights: list[float] = []
+    k, count = 0, len(only)
+    while k < count and leaf.is_active():
+        last = leaf._maxid
+        if only[k] <= last:
+            leaf._read_data()
+            data = leaf._data
+            block_ids = list(accumulate(data[0]))
+            block_weights = data[1]
+            end = bisect.bisect_right(only, last, k)
+            for doc in only[k:end]:
+                at = bisect.bisect_left(block_ids, doc)
+                if at < len(block_ids) and block_ids[at] == doc and doc not in deleted:
+                    ids.append(doc)
+                    if block_weights is None:
+                        weights.append(1.0)
+                    elif isinstance(block_weights, float):
+                        weights.append(block_weights)
+                    else:
+                        weights.append(block_weights[at])
+            k = end
+        leaf._next_block()
+    return ids, weights
+
+
 class _Scorer:
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
@@ -130,9 +179,19 @@ class _Scorer:
         self.memo: dict[int, Scores] = {}
         self.phrase_postings: dict[int, list[Any]] = {}
         self.field_norms: dict[str, list[float]] = {}
+        # for the best ``limit`` only (see :meth:`pruned`): common words scored only for the
+        # candidates (per segment, sorted local numbers); scores of nodes computed already
+        self.common: set[int] = set()
+        self.candidates: list[list[int]] = []
+        self.done: dict[int, Scores] = {}
+        self.infos: dict[tuple[int, str, bytes], Any] = {}
+        self.matched: dict[int, set[int]] = {}
 
     def run(self, q: Any) -> Scores:
         key = id(q)
+        done = self.done.get(key)
+        if done is not None:
+            return dict(done)
         if self.only is not None and key in self.memo:
             found = self.memo[key]
             return {doc: found[doc] for doc in self.only if doc in found}
@@ -178,6 +237,108 @@ class _Scorer:
         self.only = None
         return exact
 
+    def pruned(self, q: Any, limit: int) -> Scores | None:
+        """Exact scores of enough documents to hold the ``limit`` best of ``q``, its common words read only in part.
+
+        For a query of words joined by AND, OR and NOT (no phrase), a word in more than
+        :data:`COMMON_WORD` notes (``content:model``) scores at most a bound known before reading
+        its postings (from its largest weight and shortest field, BM25 is monotonic in both). The
+        rarer words are scored in full; the documents they found are the candidates, and common
+        words are scored for those only. A document outside the candidates has only common words,
+        so it scores at most the sum of their bounds: when that is below the ``limit``-th best
+        candidate, the candidates hold the best ``limit`` and the tie at the cut. Otherwise None
+        (the caller scores everything; the rare words' scores are kept for that).
+        """
+        words: list[tuple[Any, float]] = []
+        if not _word_tree(q, 1.0, words):
+            return None
+        common: list[tuple[Any, float]] = []
+        rare: list[Any] = []
+        for word, factor in words:
+            found = self._word_bound(word)
+            if found is None:
+                return None
+            notes, bound = found
+            if notes > COMMON_WORD:
+                common.append((word, bound * factor))
+            else:
+                rare.append(word)
+        if not common or not rare:
+            return None
+        candidates: set[int] = set()
+        for word in rare:
+            scores = self.done[id(word)] = self.run(word)
+            candidates.update(scores)
+        ordered = sorted(candidates)
+        self.candidates = []
+        for leaf, offset in self.leaves:
+            start = bisect.bisect_left(ordered, offset)
+            end = bisect.bisect_left(ordered, offset + leaf.reader().doc_count_all())
+            self.candidates.append([doc - offset for doc in ordered[start:end]])
+        self.common = {id(word) for word, _ in common}
+        try:
+            exact = self.run(q)
+        finally:
+            self.common = set()
+        outside = sum(bound for _, bound in common)
+        if len(exact) >= limit and outside * (1 + 1e-9) < heapq.nlargest(limit, exact.values())[-1]:
+            return exact
+        return None
+
+    def _word_bound(self, q: Any) -> tuple[int, float] | None:
+        """Notes with the word (deleted ones included) and the most it scores in one (before boosts); None: unknown."""
+        schema = self.searcher.schema
+        if q.fieldname not in schema:
+            return 0, 0.0
+        field = schema[q.fieldname]
+        try:
+            text = field.to_bytes(q.text)
+        except ValueError:
+            return 0, 0.0
+        weighting = self.weighting
+        notes, bound = 0, 0.0
+        for leaf, _ in self.leaves:
+            reader = leaf.reader()
+            info = self._info(reader, q.fieldname, text)
+            if info is None:
+                continue
+            notes += info.doc_frequency()
+            weight = info.max_weight()
+            if not field.scorable:
+                bound = max(bound, weight)
+                continue
+            if type(weighting) is not BM25F or _lengths(reader, q.fieldname) is None:
+                return None
+            norm = min(self._norms(q.fieldname)[length_to_byte(info.min_length() or 0) :])
+            idf = self.searcher.idf(q.fieldname, text)
+            bound = max(bound, idf * ((weight * (weighting.K1 + 1)) / (weight + norm)))
+        return notes, bound
+
+    def _info(self, reader: Any, fieldname: str, text: bytes) -> Any:
+        """The term's entry in one segment's term table, or None (looked up once per scorer)."""
+        key = (id(reader), fieldname, text)
+        try:
+            return self.infos[key]
+        except KeyError:
+            pass
+        try:
+            info = reader.term_info(fieldname, text)
+        except TermNotFound:
+            info = None
+        self.infos[key] = info
+        return info
+
+    def _matcher(self, reader: Any, fieldname: str, text: bytes) -> Any:
+        """``reader.postings(fieldname, text)``, from the term entry looked up already when the segment is W3."""
+        terms: Any = getattr(reader, "_terms", None)
+        info = self._info(reader, fieldname, text)
+        if type(terms) is not W3TermsReader or info is None or reader.is_closed:
+            return reader.postings(fieldname, text)
+        fmt = reader.schema[fieldname].format
+        matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(fieldname, text))
+        deleted = reader.deleted_docs_set
+        return FilterMatcher(matcher, deleted, exclude=True) if deleted else matcher
+
     def _whoosh(self, q: Any) -> Scores:
         """Whoosh's own matcher for a node without a rule here (a phrase with slop, an OR with a minimum...)."""
         out: Scores = {}
@@ -189,11 +350,17 @@ class _Scorer:
         return out
 
     def _leaf_term(
-        self, leaf: Any, fieldname: str, text: bytes, values: bool = False
+        self, leaf: Any, fieldname: str, text: bytes, values: bool = False, only: list[int] | None = None
     ) -> tuple[list[int], list[float], list[bytes]] | None:
-        """One segment's documents, scores (and encoded values) of a term; None: no rule for its scorer."""
+        """One segment's documents, scores (and encoded values) of a term; None: no rule for its scorer.
+
+        With ``only`` (sorted segment document numbers), just those documents (and no values).
+        """
         reader = leaf.reader()
-        ids, weights, encoded = _postings(reader.postings(fieldname, text), values)
+        if only is None:
+            ids, weights, encoded = _postings(self._matcher(reader, fieldname, text), values)
+        else:
+            (ids, weights), encoded = _postings_for(self._matcher(reader, fieldname, text), only), []
         lengths = _lengths(reader, fieldname)
         weighting = self.weighting
         if type(weighting) is BM25F and lengths is not None:
@@ -241,10 +408,11 @@ class _Scorer:
         except ValueError:
             return out
         boost = q.boost
-        for leaf, offset in self.leaves:
-            if (q.fieldname, text) not in leaf.reader():
+        common = id(q) in self.common
+        for k, (leaf, offset) in enumerate(self.leaves):
+            if (common and not self.candidates[k]) or self._info(leaf.reader(), q.fieldname, text) is None:
                 continue
-            found = self._leaf_term(leaf, q.fieldname, text)
+            found = self._leaf_term(leaf, q.fieldname, text, only=self.candidates[k] if common else None)
             if found is None:
                 return self._whoosh(q)
             ids, scores, _ = found
@@ -295,7 +463,7 @@ class _Scorer:
             segments = []
             for leaf, offset in self.leaves:
                 reader = leaf.reader()
-                if any((q.fieldname, text) not in reader for text in texts):
+                if any(self._info(reader, q.fieldname, text) is None for text in texts):
                     continue
                 scores_of: dict[bytes, dict[int, float]] = {}
                 values_of: dict[bytes, dict[int, bytes]] = {}
@@ -338,25 +506,64 @@ class _Scorer:
         parts = [self.run(sub) for sub in q.subqueries]
         if not parts:
             return {}
-        parts.sort(key=len)
-        out = dict(parts[0])
-        for part in parts[1:]:
-            out = {doc: score + part[doc] for doc, score in out.items() if doc in part}
-            if not out:
-                break
+        # documents of the smallest part that are in all, added up in the order of the subqueries
+        # (not of the parts' sizes: a pruned run has other sizes and must give the same floats)
+        smallest = min(parts, key=len)
+        others = [part for part in parts if part is not smallest]
+        docs = [doc for doc in smallest if all(doc in part for part in others)]
+        first, rest = parts[0], parts[1:]
+        out = {doc: first[doc] for doc in docs}
+        for part in rest:
+            out = {doc: score + part[doc] for doc, score in out.items()}
         return _boosted(out, q.boost)
 
     def _and_not(self, q: Any) -> Scores:
         positive = self.run(q.a)
         if positive:
-            relax, self.relax = self.relax, False  # a relaxed phrase under NOT would leave out too much
+            # a relaxed phrase, or a word read for some documents only, would leave out too much
+            relax, self.relax = self.relax, False
+            common, self.common = self.common, set()
             try:
-                negative = self.run(q.b)
+                negative = self.matched.get(id(q.b)) if self.only is None else None
+                if negative is None:
+                    negative = self._matching(q.b)
+                    if self.only is None:
+                        self.matched[id(q.b)] = negative  # a pruned run that falls back reads it once
             finally:
-                self.relax = relax
-            for doc in negative:
-                positive.pop(doc, None)
+                self.relax, self.common = relax, common
+            if len(negative) < len(positive):
+                for doc in negative:
+                    positive.pop(doc, None)
+            else:
+                positive = {doc: score for doc, score in positive.items() if doc not in negative}
         return _boosted(positive, q.boost)
+
+    def _matching(self, q: Any) -> set[int]:
+        """The documents ``q`` matches, without their scores (the NOT side of a query): words need no BM25."""
+        kind = type(q)
+        if kind is wq.Term:
+            out: set[int] = set()
+            schema = self.searcher.schema
+            if q.fieldname not in schema:
+                return out
+            try:
+                text = schema[q.fieldname].to_bytes(q.text)
+            except ValueError:
+                return out
+            for leaf, offset in self.leaves:
+                reader = leaf.reader()
+                if self._info(reader, q.fieldname, text) is not None:
+                    ids = _postings(self._matcher(reader, q.fieldname, text))[0]
+                    out.update(map(offset.__add__, ids) if offset else ids)
+            return out
+        if kind is wq.Or and not q.minmatch and q.subqueries:
+            return set().union(*(self._matching(sub) for sub in q.subqueries))
+        if kind is wq.And and q.subqueries:
+            parts = sorted((self._matching(sub) for sub in q.subqueries), key=len)
+            return parts[0].intersection(*parts[1:])
+        if kind is wq.AndNot:
+            return self._matching(q.a) - self._matching(q.b)
+        return set(self.run(q))
 
     def _constant(self, q: Any) -> Scores:
         # Whoosh's ListMatcher takes a constant weight of 0.0 for "no constant" and scores 1.0
@@ -447,6 +654,19 @@ def _in_order(texts: list[bytes], positions: dict[bytes, list[list[int]]], i: in
     return True
 
 
+def _word_tree(q: Any, factor: float, words: list[tuple[Any, float]]) -> bool:
+    """Whether ``q`` is words joined by AND, OR and AND NOT; collects the words scored (not under NOT), with boosts."""
+    kind = type(q)
+    if kind is wq.Term:
+        words.append((q, factor * q.boost))
+        return True
+    if kind is wq.And or (kind is wq.Or and not (q.scale or q.minmatch)):
+        return all(_word_tree(sub, factor * q.boost, words) for sub in q.subqueries)
+    if kind is wq.AndNot:
+        return _word_tree(q.a, factor * q.boost, words)  # the NOT side is scored in full: any query
+    return False
+
+
 def _relaxable(q: Any) -> bool:
     """Whether a phrase in ``q`` is scored here where a relaxed phrase changes the result (see ``best_of``)."""
     kind = type(q)
@@ -530,9 +750,12 @@ def score_query(searcher: Any, q: Any, limit: int | None = None) -> Scores:
     ``limit`` best (nor tied with the last of them); :func:`best` of the result is the same.
     """
     scorer = _Scorer(searcher)
-    if limit is None or not _relaxable(q):
+    if limit is None:
         return scorer.run(q)
-    return scorer.best_of(q, limit)
+    if _relaxable(q):
+        return scorer.best_of(q, limit)
+    found = scorer.pruned(q, limit)
+    return found if found is not None else scorer.run(q)
 
 
 def top(scores: Scores, limit: int | None) -> list[tuple[int, float]]:
