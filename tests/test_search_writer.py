@@ -231,7 +231,7 @@ def test_merging_older_segments_equals_whoosh(tmp_path: Path) -> None:
     assert contents(fast) == contents(stock)
 
 
-def test_blocks_are_pickled_with_bytes_opcodes(tmp_path: Path) -> None:
+def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_path: Path) -> None:
     # Whoosh pickles block data with protocol 2, where every posting's value is rebuilt by a
     # function call when the block is read; the writer uses protocol 4 (same data, read by the same
     # pickle.loads), which makes reading a block several times cheaper
@@ -242,8 +242,15 @@ def test_blocks_are_pickled_with_bytes_opcodes(tmp_path: Path) -> None:
     assert BLOCK_PICKLE_PROTOCOL >= 3
     ix = build(tmp_path / "fast", [sample_documents()], VaultSegmentWriter)
     protocols = set()
+    inlined = 0
     with ix.reader() as r:
         for field, term in r.all_terms():
+            info = r.term_info(field, term)
+            # a term in one note keeps its posting in the term table (W3 allows it; Whoosh never does it)
+            assert info.is_inlined() == (info.doc_frequency() == 1), (field, term)
+            if info.is_inlined():
+                inlined += 1
+                continue
             m = r.postings(field, term)
             while m.is_active():
                 raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
@@ -251,3 +258,4 @@ def test_blocks_are_pickled_with_bytes_opcodes(tmp_path: Path) -> None:
                 protocols.add(data[1])  # b"\x80" then the protocol number
                 m._next_block()
     assert protocols == {BLOCK_PICKLE_PROTOCOL}
+    assert inlined > 100
