@@ -14,6 +14,9 @@ of the build. :class:`VaultSegmentWriter` is the same writer with a different po
   which the format allows per block. A block's data is pickled with protocol 4 instead of
   Whoosh's 2 (:data:`BLOCK_PICKLE_PROTOCOL`): the reader unpickles it with ``pickle.loads``
   either way, and protocol 4 stores each posting's value as bytes rather than a function call.
+* A term found in one document (most of them: names, numbers, property values) keeps its posting
+  in its term-table entry ("inlined", which the W3 format allows but Whoosh's writer never does)
+  instead of a block of its own in the postings file.
 * Document postings can come precomputed (:mod:`.postings`, worked out by the parse workers).
 * When the pool holds more than ``max_postings`` postings, the segment is written and a new one
   begun, which bounds memory on very large vaults; the commit lists all of them.
