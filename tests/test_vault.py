@@ -1170,3 +1170,25 @@ def test_an_older_store_gets_the_covering_link_index(tmp_path: Path) -> None:
     db.close()
     assert "links_resolved_source" in names and "links_resolved" not in names
     assert "COVERING INDEX links_resolved_source" in plan
+
+
+@pytest.mark.parametrize("count", [3, 300, 700])
+def test_store_file_stats_and_hashes_agree_with_the_file_rows(tmp_path: Path, count: int) -> None:
+    # a refresh compares the light rows with the disk and reads hashes only for changed notes
+    # (in chunks of query parameters, or in one pass for many)
+    from vaultkit.store import FileRow, Store
+
+    store = Store(tmp_path / "idx")
+    store.begin()
+    for i in range(count):
+        note = i % 3 != 0
+        store.put_file(FileRow(f"f/{i}.md", note, i, 10 * i, f"h{i}" if note else None, None, None))
+    store.commit(bump=True)
+    rows = store.files()
+    stats = store.file_stats()
+    assert {p: (r.path, r.is_note, r.size, r.mtime_ns) for p, r in rows.items()} == {
+        p: tuple(s) for p, s in stats.items()
+    }
+    wanted = [f"f/{i}.md" for i in range(0, count, 2)] + ["missing.md"]
+    assert store.file_hashes(wanted) == {p: rows[p].hash for p in wanted if p in rows}
+    store.close()

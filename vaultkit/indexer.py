@@ -25,7 +25,7 @@ from .files import FileEntry, file_entry, load_ignore_filters, read_text, scan_v
 from .model import FileError, IndexReport, Link, Note
 from .resolve import LinkResolver, check_subpath, link_keys
 from .search.index import SearchIndex, note_document, prepared_document
-from .store import FileRow, Store
+from .store import FileRow, FileStat, Store
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while notes are read and parsed (same as ``vault.ProgressCallback``)."""
@@ -210,7 +210,7 @@ def refresh(
     """
     started = time.perf_counter()
     scan_errors: list[FileError] = []
-    known = store.files()
+    known = store.file_stats()
     filters = load_ignore_filters(root)
     inside = os.path.relpath(os.path.realpath(store.index_dir), os.path.realpath(root))
     if inside != "." and not inside.startswith(".."):
@@ -221,7 +221,8 @@ def refresh(
         entries = _partial_scan(root, set(only), known, filters)
 
     full = rebuild or store.is_empty() or store.meta("resolve_aliases") != str(resolve_aliases)
-    jobs: list[_Job] = []
+    changed: list[FileEntry] = []  # notes to read
+    stored_notes: list[str] = []  # those of them the store has as notes
     added: list[str] = []
     updated: list[str] = []
     unchanged = 0
@@ -236,9 +237,13 @@ def refresh(
             attachment_changes.append(entry)
             (added if row is None or rebuild else updated).append(path)
             continue
-        old_hash = row.hash if row is not None and row.is_note and not rebuild else None
-        jobs.append((entry.abspath, path, old_hash, search is not None, entry.mtime_ns))
+        changed.append(entry)
+        if row is not None and row.is_note and not rebuild:
+            stored_notes.append(path)
     removed = [p for p in known if p not in entries]
+    # the stored hash of a changed note: a touched file with the same content is not parsed again
+    hashes = store.file_hashes(stored_notes) if stored_notes else {}
+    jobs = [(e.abspath, e.path, hashes.get(e.path), search is not None, e.mtime_ns) for e in changed]
 
     changes = bool(jobs or removed or attachment_changes or full)
     # with changes to write the index is opened (and checked) anyway; without, a look at its folder will do
@@ -328,7 +333,7 @@ def refresh(
                 search.refresh_handle()
                 state = search.state()
             elif rebuild_search:
-                mtimes = {p: r.mtime_ns for p, r in store.files().items()}
+                mtimes = {p: r.mtime_ns for p, r in store.file_stats().items()}
                 state = search.rebuild((note, mtimes.get(note.path, 0)) for note in store.notes())
             else:
                 state = search.state()
@@ -352,7 +357,7 @@ def refresh(
 
 
 def _partial_scan(
-    root: str, only: set[str], known: dict[str, FileRow], filters: tuple[str, ...]
+    root: str, only: set[str], known: dict[str, FileStat], filters: tuple[str, ...]
 ) -> dict[str, FileEntry]:
     """Entries for the whole vault where only the paths in ``only`` are looked at again."""
     entries = {

@@ -63,6 +63,15 @@ class FileRow(NamedTuple):
     error: str | None
 
 
+class FileStat(NamedTuple):
+    """What a refresh compares with the disk to find changed files (the first columns of a file row)."""
+
+    path: str
+    is_note: bool
+    size: int
+    mtime_ns: int
+
+
 @dataclass(frozen=True, slots=True)
 class LinkRow:
     """A stored link occurrence with its resolution."""
@@ -250,6 +259,25 @@ class Store:
         rows = self.db.execute("SELECT path, is_note != 0, size, mtime_ns, hash, encoding, error FROM files")
         make = FileRow._make
         return {r[0]: make(r) for r in rows}
+
+    def file_stats(self) -> dict[str, FileStat]:
+        """Every file the store knows, by path, with what a refresh compares (cheaper than :meth:`files`)."""
+        rows = self.db.execute("SELECT path, is_note != 0, size, mtime_ns FROM files")
+        make = FileStat._make
+        return {r[0]: make(r) for r in rows}
+
+    def file_hashes(self, paths: list[str]) -> dict[str, str | None]:
+        """The stored content hash of each of ``paths`` that the store knows."""
+        if len(paths) > 500:
+            wanted = set(paths)
+            rows = self.db.execute("SELECT path, hash FROM files")
+            return {path: digest for path, digest in rows if path in wanted}
+        out: dict[str, str | None] = {}
+        for start in range(0, len(paths), 250):
+            chunk = paths[start : start + 250]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT path, hash FROM files WHERE path IN ({marks})", chunk))
+        return out
 
     def put_file(self, row: FileRow) -> None:
         """Insert or replace a file row."""

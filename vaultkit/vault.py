@@ -416,7 +416,7 @@ class Vault:
             tag_map.setdefault(path, []).append(tag)
         for path, title in store.note_titles().items():
             notes[path] = (title, tag_map.get(path, []))
-        files = store.files()
+        files = store.file_stats()
         attachment_paths = [p for p, r in sorted(files.items()) if not r.is_note]
         for p, r in files.items():  # unreadable notes are still files links can reach
             if r.is_note and p not in notes:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # opened or written: a refresh that finds nothing changed, and every command that does not search,
 # never pay for the import.
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when fields change; an index of another version is rebuilt."""
 
 INDEX_NAME = "notes"
@@ -56,7 +56,7 @@ DEFAULT_FIELDS: tuple[tuple[str, float], ...] = (
 
 def make_schema() -> Schema:
     """The Whoosh schema: one document per note."""
-    from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
     from .analysis import korean_analyzer, vault_analyzer
 
@@ -74,7 +74,8 @@ def make_schema() -> Schema:
         "properties": TEXT(analyzer=text, phrase=True),
         "targets": TEXT(analyzer=text, phrase=True),
         "has": KEYWORD(commas=True),
-        "mtime": NUMERIC(stored=True, sortable=True, bits=64),
+        # stored only: read back to sort hits by date (its terms and column were never used)
+        "mtime": STORED(),
     }
     korean = korean_analyzer()
     if korean is not None:
