@@ -356,6 +356,11 @@ class Store:
         data["text"] = row[1]
         return Note.from_dict(data)
 
+    def note_text(self, path: str) -> str | None:
+        """The stored text of the note at ``path`` (without decoding the rest of the note), or None."""
+        row = self.db.execute("SELECT text FROM notes WHERE path = ?", (path,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
     def notes(self) -> Iterator[Note]:
         """Every stored note, sorted by path."""
         for data_json, text in self.db.execute("SELECT data, text FROM notes ORDER BY path"):

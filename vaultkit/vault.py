@@ -603,6 +603,10 @@ class _SearchContext:
             self._notes[path] = self.vault.store.note(path)
         return self._notes[path]
 
+    def note_text(self, path: str) -> str | None:
+        note = self._notes.get(path)
+        return note.text if note is not None else self.vault.store.note_text(path)
+
     def aliases(self, paths: list[str]) -> dict[str, list[str]]:
         return self.vault.store.aliases_of(paths)
 

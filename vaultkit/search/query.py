@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from whoosh import query as wq
 
 from ..errors import QueryError
-from ..model import Note
+from ..model import Note, TagOccurrence
 from . import syntax as ast
 from .analysis import (
     KOREAN_AVAILABLE,
@@ -70,6 +70,9 @@ class SearchContext(Protocol):
 
     def note(self, path: str) -> Note | None:
         """A stored note."""
+
+    def note_text(self, path: str) -> str | None:
+        """A stored note's text only (what a hit's lines are found in)."""
 
     def graph_paths(self, name: str, value: str) -> set[str]:
         """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
@@ -441,24 +444,26 @@ def _positive_tags(node: ast.Node) -> list[str]:
     return []
 
 
-def _tag_lines(note: Note, tags: list[str]) -> dict[int, list[str]]:
+def _tag_lines(occurrences: Iterable[TagOccurrence], tags: list[str]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
-    for occ in note.tag_occurrences:
+    for occ in occurrences:
         name = occ.tag.casefold()
         if occ.line is not None and any(name == t or name.startswith(t + "/") for t in tags):
             out.setdefault(occ.line, []).append("#" + occ.tag)
     return out
 
 
-def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[int, ...], Snippet | None]:
-    """Matching line numbers of a note and a snippet of its best line, with match offsets.
+def highlight(
+    text: str, node: ast.Node, tag_occurrences: Iterable[TagOccurrence] = (), max_lines: int = 50
+) -> tuple[tuple[int, ...], Snippet | None]:
+    """Matching line numbers of a note's text and a snippet of its best line, with match offsets.
 
     Words and phrases match by their analysed tokens; ``tag:`` queries match the lines where the
-    tag (or a child of it) is written.
+    tag (or a child of it) is written (``tag_occurrences``: the note's, needed for those only).
     """
     wanted = _match_words(node)
     fuzzy = _fuzzy_terms(node)
-    tag_lines = _tag_lines(note, _positive_tags(node))
+    tag_lines = _tag_lines(tag_occurrences, _positive_tags(node))
     if not wanted and not tag_lines and not fuzzy:
         return (), None
     lines: list[int] = []
@@ -466,7 +471,7 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
     firsts = {seq[0] for seq in wanted}
     # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
     quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
-    for number, line in enumerate(note.text[:MAX_INDEXED_CHARS].split("\n"), 1):
+    for number, line in enumerate(text[:MAX_INDEXED_CHARS].split("\n"), 1):
         if not line:
             continue
         if quick and number not in tag_lines:
@@ -491,7 +496,7 @@ def highlight(note: Note, node: ast.Node, max_lines: int = 50) -> tuple[tuple[in
     if best is None:
         return (), None
     _, number, spans = best
-    text = note.text.split("\n")[number - 1]
+    text = text.split("\n")[number - 1]
     start = max(0, min(s for s, _ in spans) - 80)
     end = min(len(text), max(e for _, e in spans) + 120)
     if start > 0:
@@ -546,9 +551,14 @@ def run_search(
             )
     found = found[:limit] if limit is not None else found
     hits = []
+    tags = bool(_positive_tags(node))  # tag lines come from the whole stored note, words from its text only
     for path, title, score, _ in found:
-        note = ctx.note(path)
-        lines, snippet = highlight(note, node) if note is not None else ((), None)
+        if tags:
+            note = ctx.note(path)
+            text, occurrences = (note.text, note.tag_occurrences) if note is not None else (None, ())
+        else:
+            text, occurrences = ctx.note_text(path), ()
+        lines, snippet = highlight(text, node, occurrences) if text is not None else ((), None)
         hits.append(Hit(path, title, round(score, 4), lines, snippet))
     return hits
 
