@@ -4,7 +4,8 @@
 copies the real vaults in ``../shared/vaults`` when present (never touching the originals), and
 measures, each as the median of several runs:
 
-- cold full index (parse + graph + Whoosh) in a fresh process, and its peak RSS (with workers);
+- cold full index (parse + graph + Whoosh) in a fresh process, and its peak RSS (with workers),
+  taking turns with obsidiantools' load of the same vault;
 - no-op refresh, and refresh after editing 1 and 100 notes;
 - in-process query latency p50/p95 over a fixed query set;
 - wall time of ``vaultkit search``, ``backlinks`` and ``note`` from a fresh process;
@@ -129,24 +130,40 @@ def _note_files(root: Path) -> list[Path]:
     return sorted(out)
 
 
-def measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result) -> None:
-    """Cold index, refreshes, query latency, CLI wall time and index size of vaultkit."""
-    from vaultkit import Vault
+def measure_cold(vault_dir: Path, work: Path, repeats: int, result: Result, peers: bool) -> None:
+    """vaultkit's cold index and obsidiantools' graph-only load, each in a fresh process, taking turns.
 
-    colds = []
-    rss = []
+    The runs alternate (vaultkit, obsidiantools, vaultkit, ...) so that a slower spell of the
+    machine, which can last minutes, weighs on both sides of the ratio rather than on one.
+    """
+    otools = peers and _has_obsidiantools()
+    if not otools:
+        result.figures["obsidiantools_s"] = None
+    colds: list[float] = []
+    rss: list[float] = []
+    runs: list[float] = []
     index_dir = work / "index"
-    for i in range(repeats):
+    for _ in range(repeats):
         shutil.rmtree(index_dir, ignore_errors=True)
         data = _run_json(_COLD, str(vault_dir), str(index_dir))
         colds.append(data["seconds"])
         rss.append(data["rss_mb"])
         result.figures["index_errors"] = data["errors"]
-        del i
+        if otools:
+            otools = _obsidiantools_once(vault_dir, runs, result)
     result.figures["cold_index_s"] = _median(colds)
     result.figures["cold_index_runs"] = len(colds)
     result.figures["peak_rss_mb"] = max(rss)
     result.figures["index_mb"] = _dir_size(index_dir) / 1e6
+    if peers and "obsidiantools_s" not in result.figures:
+        result.figures["obsidiantools_s"] = _median(runs) if runs else None
+
+
+def measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result) -> None:
+    """Refreshes, query latency and CLI wall time of vaultkit, on the index :func:`measure_cold` built."""
+    from vaultkit import Vault
+
+    index_dir = work / "index"
 
     vault = Vault(vault_dir, index_dir)
     vault.index()
@@ -224,26 +241,27 @@ def _korean_truth(notes: list[Path]) -> dict[str, list[Path]]:
     return {w: [p for p, t in texts.items() if w in t] for w in KOREAN_WORDS}
 
 
-def measure_obsidiantools(vault_dir: Path, repeats: int, result: Result) -> None:
-    """obsidiantools' graph-only load, in a fresh process each time."""
+def _has_obsidiantools() -> bool:
     try:
         import obsidiantools  # noqa: F401
     except ImportError:
-        result.figures["obsidiantools_s"] = None
-        return
-    runs = []
-    for _ in range(repeats):
-        try:
-            runs.append(_run_json(_OTOOLS, str(vault_dir), timeout=OTOOLS_TIMEOUT)["seconds"])
-        except subprocess.TimeoutExpired:
-            # a lower bound: the speed-up printed for this vault is then "at least"
-            result.figures["obsidiantools_timeout"] = True
-            runs = [OTOOLS_TIMEOUT]
-            break
-        except RuntimeError as exc:
-            result.figures["obsidiantools_error"] = str(exc).strip().splitlines()[-1][:200]
-            break
-    result.figures["obsidiantools_s"] = _median(runs) if runs else None
+        return False
+    return True
+
+
+def _obsidiantools_once(vault_dir: Path, runs: list[float], result: Result) -> bool:
+    """One obsidiantools graph-only load in a fresh process, appended to ``runs``; False: no more runs."""
+    try:
+        runs.append(_run_json(_OTOOLS, str(vault_dir), timeout=OTOOLS_TIMEOUT)["seconds"])
+    except subprocess.TimeoutExpired:
+        # a lower bound: the speed-up printed for this vault is then "at least"
+        result.figures["obsidiantools_timeout"] = True
+        result.figures["obsidiantools_s"] = OTOOLS_TIMEOUT
+        return False
+    except RuntimeError as exc:
+        result.figures["obsidiantools_error"] = str(exc).strip().splitlines()[-1][:200]
+        return False
+    return True
 
 
 def measure_fts5(vault_dir: Path, work: Path, repeats: int, result: Result) -> None:
@@ -339,8 +357,8 @@ def run(sizes: list[int], real: list[Path], repeats: int, out: Path | None, peer
             work = work_root / f"work-{path.name}"
             work.mkdir()
             print(f"== {name}: {result.notes} notes, {result.megabytes:.1f} MB", file=sys.stderr, flush=True)
+            measure_cold(path, work, repeats, result, peers)
             if peers:
-                measure_obsidiantools(path, repeats, result)
                 measure_fts5(path, work, repeats, result)
             measure_vaultkit(path, work, repeats, result)
             results.append(result)

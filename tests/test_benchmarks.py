@@ -45,3 +45,38 @@ def test_harness_runs_on_a_tiny_vault(tmp_path: Path) -> None:
     assert "Machine:" in report and "python -m benchmarks" in report
     for _, label, _ in ROWS:
         assert label in report
+
+
+def test_cold_runs_take_turns_with_the_peer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # vaultkit and obsidiantools alternate, so that a slow spell of the machine weighs on both;
+    # a peer run that times out stops the peer's runs and leaves a lower bound
+    import subprocess
+
+    import benchmarks.run as harness
+
+    calls: list[str] = []
+
+    def fake_run_json(code: str, *args: str, **kwargs: object) -> dict[str, object]:
+        if code is harness._COLD:
+            calls.append("vaultkit")
+            return {"seconds": 1.0 + len(calls), "rss_mb": 10.0, "errors": 0}
+        calls.append("obsidiantools")
+        if len(calls) == 4 and timeout_second:
+            raise subprocess.TimeoutExpired("python", 1.0)
+        return {"seconds": 10.0 * len(calls)}
+
+    monkeypatch.setattr(harness, "_run_json", fake_run_json)
+    monkeypatch.setattr(harness, "_has_obsidiantools", lambda: True)
+    monkeypatch.setattr(harness, "_dir_size", lambda path: 0)
+    for timeout_second in (False, True):
+        calls.clear()
+        result = harness.Result("v", 1, 0.1)
+        harness.measure_cold(tmp_path, tmp_path, 3, result, peers=True)
+        if not timeout_second:
+            assert calls == ["vaultkit", "obsidiantools"] * 3
+            assert result.figures["cold_index_s"] == 4.0  # median of 2, 4, 6
+            assert result.figures["obsidiantools_s"] == 40.0  # median of 20, 40, 60
+        else:
+            assert calls == ["vaultkit", "obsidiantools", "vaultkit", "obsidiantools", "vaultkit"]
+            assert result.figures["obsidiantools_timeout"] is True
+            assert result.figures["obsidiantools_s"] == harness.OTOOLS_TIMEOUT
