@@ -159,8 +159,28 @@ def measure_cold(vault_dir: Path, work: Path, repeats: int, result: Result, peer
         result.figures["obsidiantools_s"] = _median(runs) if runs else None
 
 
+def machine_check() -> float:
+    """Milliseconds a fixed pure-Python loop takes now (median of 5): shows a slow spell of the machine."""
+    runs = []
+    for _ in range(5):
+        t = time.perf_counter()
+        counts: dict[int, int] = {}
+        for i in range(200_000):
+            counts[i % 1000] = counts.get(i % 1000, 0) + i
+        runs.append(time.perf_counter() - t)
+    return _median(runs) * 1000
+
+
 def measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result) -> None:
     """Refreshes, query latency and CLI wall time of vaultkit, on the index :func:`measure_cold` built."""
+    result.figures["machine_before_ms"] = machine_check()
+    try:
+        _measure_vaultkit(vault_dir, work, repeats, result)
+    finally:
+        result.figures["machine_after_ms"] = machine_check()
+
+
+def _measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result) -> None:
     from vaultkit import Vault
 
     index_dir = work / "index"
@@ -389,6 +409,7 @@ ROWS = (
     ("index_mb", "index size on disk, MB", "{:.1f}"),
     ("korean_recall_vaultkit", "Korean word recall, vaultkit", "{:.0%}"),
     ("korean_recall_fts5", "Korean word recall, SQLite FTS5 (unicode61)", "{:.0%}"),
+    ("machine_check", "machine check: a fixed Python loop before / after the refresh, query and CLI rows, ms", ""),
 )
 
 
@@ -413,6 +434,10 @@ def render(results: list[Result], repeats: int, info: dict[str, str]) -> str:
     for key, label, fmt in ROWS:
         cells = []
         for r in results:
+            if key == "machine_check":
+                before, after = r.figures.get("machine_before_ms"), r.figures.get("machine_after_ms")
+                cells.append(f"{before:.0f} / {after:.0f}" if before and after else "n/a")
+                continue
             value = r.figures.get(key)
             cells.append("n/a" if value is None or value != value else fmt.format(value))
         if key in ("obsidiantools_s", "speedup_vs_obsidiantools"):

@@ -38,6 +38,8 @@ def test_harness_runs_on_a_tiny_vault(tmp_path: Path) -> None:
         "fts5_build_s",
         "korean_recall_vaultkit",
         "korean_recall_fts5",
+        "machine_before_ms",
+        "machine_after_ms",
     ):
         assert result.figures[key] is not None, key
     assert result.figures["korean_recall_vaultkit"] == 1.0
