@@ -63,7 +63,7 @@ def test_cold_runs_take_turns_with_the_peer(tmp_path: Path, monkeypatch: pytest.
             calls.append("vaultkit")
             return {"seconds": 1.0 + len(calls), "rss_mb": 10.0, "errors": 0}
         calls.append("obsidiantools")
-        if len(calls) == 4 and timeout_second:
+        if len(calls) == 3 and timeout_second:
             raise subprocess.TimeoutExpired("python", 1.0)
         return {"seconds": 10.0 * len(calls)}
 
@@ -75,10 +75,10 @@ def test_cold_runs_take_turns_with_the_peer(tmp_path: Path, monkeypatch: pytest.
         result = harness.Result("v", 1, 0.1)
         harness.measure_cold(tmp_path, tmp_path, 3, result, peers=True)
         if not timeout_second:
-            assert calls == ["vaultkit", "obsidiantools"] * 3
-            assert result.figures["cold_index_s"] == 4.0  # median of 2, 4, 6
-            assert result.figures["obsidiantools_s"] == 40.0  # median of 20, 40, 60
+            assert calls == ["obsidiantools", "vaultkit"] * 3  # vaultkit last: its index is fresh
+            assert result.figures["cold_index_s"] == 5.0  # median of 3, 5, 7
+            assert result.figures["obsidiantools_s"] == 30.0  # median of 10, 30, 50
         else:
-            assert calls == ["vaultkit", "obsidiantools", "vaultkit", "obsidiantools", "vaultkit"]
+            assert calls == ["obsidiantools", "vaultkit", "obsidiantools", "vaultkit", "vaultkit"]
             assert result.figures["obsidiantools_timeout"] is True
             assert result.figures["obsidiantools_s"] == harness.OTOOLS_TIMEOUT
