@@ -175,21 +175,7 @@ def is_ignored(path: str, filters: Sequence[str]) -> bool:
     """
     if not filters:
         return False
-    path = nfc(path)
-    for item in filters:
-        if not item:
-            continue
-        if _is_regex_filter(item):
-            regex = _compile_filter(item[1:-1])
-            if regex is not None and regex.search(path):
-                return True
-            continue
-        prefix = nfc(item).strip("/")
-        if not prefix:
-            continue
-        if path == prefix or path.startswith(prefix + "/"):
-            return True
-    return False
+    return _Exclusions(filters).ignored(nfc(path))
 
 
 # --------------------------------------------------------------------------- scanning

@@ -508,6 +508,10 @@ class _Scorer:
             return {}
         # documents of the smallest part that are in all, added up in the order of the subqueries
         # (not of the parts' sizes: a pruned run has other sizes and must give the same floats)
+        if len(parts) == 2:
+            a, b = parts
+            small, large = (a, b) if len(a) <= len(b) else (b, a)
+            return _boosted({doc: a[doc] + b[doc] for doc in small if doc in large}, q.boost)
         smallest = min(parts, key=len)
         others = [part for part in parts if part is not smallest]
         docs = [doc for doc in smallest if all(doc in part for part in others)]
