@@ -287,14 +287,10 @@ class _Scorer:
 
     def _word_bound(self, q: Any) -> tuple[int, float] | None:
         """Notes with the word (deleted ones included) and the most it scores in one (before boosts); None: unknown."""
-        schema = self.searcher.schema
-        if q.fieldname not in schema:
+        text = self._term_bytes(q)
+        if text is None:
             return 0, 0.0
-        field = schema[q.fieldname]
-        try:
-            text = field.to_bytes(q.text)
-        except ValueError:
-            return 0, 0.0
+        field = self.searcher.schema[q.fieldname]
         weighting = self.weighting
         notes, bound = 0, 0.0
         for leaf, _ in self.leaves:
@@ -398,14 +394,21 @@ class _Scorer:
             norms = self.field_norms[fieldname] = _length_norms(avgfl, b, weighting.K1)
         return norms
 
-    def _term(self, q: Any) -> Scores:
-        out: Scores = {}
+    def _term_bytes(self, q: Any) -> bytes | None:
+        """A word's term as the index spells it, or None when its field or value cannot be in the index."""
         schema = self.searcher.schema
         if q.fieldname not in schema:
-            return out
+            return None
         try:
-            text = schema[q.fieldname].to_bytes(q.text)
+            text: bytes = schema[q.fieldname].to_bytes(q.text)
         except ValueError:
+            return None
+        return text
+
+    def _term(self, q: Any) -> Scores:
+        out: Scores = {}
+        text = self._term_bytes(q)
+        if text is None:
             return out
         boost = q.boost
         common = id(q) in self.common
@@ -547,12 +550,8 @@ class _Scorer:
         kind = type(q)
         if kind is wq.Term:
             out: set[int] = set()
-            schema = self.searcher.schema
-            if q.fieldname not in schema:
-                return out
-            try:
-                text = schema[q.fieldname].to_bytes(q.text)
-            except ValueError:
+            text = self._term_bytes(q)
+            if text is None:
                 return out
             for leaf, offset in self.leaves:
                 reader = leaf.reader()
