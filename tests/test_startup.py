@@ -135,3 +135,55 @@ def test_link_pages_cover_every_link_once(indexed: Path) -> None:
         assert subpaths and sorted(subpaths) == sorted(store.subpath_links(sources))
     finally:
         store.close()
+
+
+def test_cli_runs_with_fewer_collections_and_restores_the_setting(indexed: Path) -> None:
+    """``main`` raises the garbage collector's threshold while a command runs, then puts it back."""
+    code = f"""
+import gc, json, sys
+import vaultkit.cli as cli
+seen = []
+before = gc.get_threshold()
+original = cli._main
+cli._main = lambda argv: (seen.append(gc.get_threshold()), original(argv))
+try:
+    cli.main(["--vault", {str(SAMPLE_VAULT)!r}, "--index-dir", {str(indexed)!r}, "backlinks", "Gamma"])
+except SystemExit:
+    pass
+print(json.dumps([list(before), [list(t) for t in seen], list(gc.get_threshold()), list(cli.CLI_GC_THRESHOLD)]))
+"""
+    before, seen, after, wanted = run_python(code)
+    assert seen == [wanted] and wanted[0] > before[0]
+    assert after == before
+
+
+def test_parse_workers_run_with_fewer_collections(tmp_path: Path) -> None:
+    """Parse workers (our own processes) use the worker threshold; the indexing process keeps its own."""
+    import gc
+
+    from vaultkit import indexer
+
+    if not indexer._can_fork():
+        pytest.skip("parse workers need fork")
+    jobs: list[Any] = [("", f"n{i}.md", None, False, 0) for i in range(indexer._PARALLEL_MIN)]
+    before = gc.get_threshold()
+    for fresh in (None, "fresh"):
+        search = None
+        if fresh:
+            from vaultkit.search.index import SearchIndex
+
+            search = SearchIndex(tmp_path / "search")
+            writer = search.begin_fresh()
+        with indexer._Loader(jobs, search) as loader:
+            assert loader._pool is not None
+            thresholds = loader._pool.map(_threshold, range(4))
+        if fresh:
+            writer.cancel()
+        assert {tuple(t) for t in thresholds} == {indexer.WORKER_GC_THRESHOLD}
+    assert gc.get_threshold() == before
+
+
+def _threshold(_: int) -> tuple[int, int, int]:
+    import gc
+
+    return gc.get_threshold()

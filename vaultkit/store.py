@@ -504,8 +504,16 @@ class Store:
         return self._link_pages("source, seq, subpath, resolved", f"{_SUBPATH_LINK} AND", size)
 
     def set_resolved(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
-        """Set ``resolved`` for ``(resolved, source, seq)`` triples."""
-        self.db.executemany("UPDATE links SET resolved = ? WHERE source = ? AND seq = ?", updates)
+        """Set ``resolved`` for ``(resolved, source, seq)`` triples.
+
+        A link that resolves to nothing loses its heading/block ``problem`` (it is unresolved
+        instead): subpaths are re-checked only for resolved links, so nothing else would clear it.
+        """
+        self.db.executemany(
+            "UPDATE links SET resolved = ?1, problem = CASE WHEN ?1 IS NULL THEN NULL ELSE problem END"
+            " WHERE source = ?2 AND seq = ?3",
+            updates,
+        )
 
     def subpath_links(self, paths: Iterable[str]) -> list[tuple[str, int, str | None, str]]:
         """``(source, seq, subpath, resolved)`` of subpath links from or to any of ``paths``."""
@@ -526,10 +534,6 @@ class Store:
     def set_problems(self, updates: Iterable[tuple[str | None, str, int]]) -> None:
         """Set ``problem`` for ``(problem, source, seq)`` triples."""
         self.db.executemany("UPDATE links SET problem = ? WHERE source = ? AND seq = ?", updates)
-
-    def clear_unresolved_problems(self) -> None:
-        """A link that no longer reaches a file has no heading/block problem (it is unresolved instead)."""
-        self.db.execute("UPDATE links SET problem = NULL WHERE resolved IS NULL AND problem IS NOT NULL")
 
     def counts(self) -> dict[str, int]:
         """Numbers for ``stats``: notes, attachments, links, unresolved links, problems, errors."""
