@@ -231,6 +231,33 @@ def test_merging_older_segments_equals_whoosh(tmp_path: Path) -> None:
     assert contents(fast) == contents(stock)
 
 
+def test_merges_read_segments_a_term_list_at_a_time_and_equal_whoosh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge of segments with long (multi-block) lists, inlined single postings and deleted notes."""
+    docs = [{**d, "path": f"copy{i}/{d['path']}"} for i in range(4) for d in sample_documents()]
+    edited = [{**d, "content": d["content"] + "\n고친 문장 edited words"} for d in docs[::5]]
+    batches = [docs[: len(docs) // 2], docs[len(docs) // 2 :], edited, edited[:3]]
+    stock = build(tmp_path / "stock", batches, SegmentWriter)
+    fast = build(tmp_path / "fast", batches, VaultSegmentWriter)
+    with fast.reader() as r:
+        assert max(r.doc_frequency(f, t) for f, t in r.all_terms()) > 128
+        assert r.has_deletions()
+
+    def stock_path(*args: Any) -> None:
+        raise AssertionError("a W3 segment went through Whoosh's posting-at-a-time merge")
+
+    w = SegmentWriter(stock)
+    w.commit(optimize=True)
+    monkeypatch.setattr(SegmentWriter, "add_postings_to_pool", stock_path)
+    w = VaultSegmentWriter(fast)
+    w.commit(optimize=True)
+    stock, fast = (whoosh_index.open_dir(str(tmp_path / n), indexname="notes") for n in ("stock", "fast"))
+    assert len(fast._segments()) == 1
+    assert contents(fast) == contents(stock)
+    assert term_stats(fast) == term_stats(stock)
+
+
 def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_path: Path) -> None:
     # Whoosh pickles block data with protocol 2, where every posting's value is rebuilt by a
     # function call when the block is read; the writer uses protocol 4 (same data, read by the same

@@ -39,7 +39,8 @@ from collections.abc import Iterator
 from pickle import dumps
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo, W3TermsReader
+from whoosh.reading import SegmentReader
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
@@ -100,6 +101,26 @@ class _GroupedPool:
                 value = shared.setdefault(value, value)
             entry[2].append(value)
         self.count += len(items)
+
+    def add_term(
+        self, fieldname: str, tbytes: bytes, docnums: list[int], weights: list[float], values: list[bytes | None]
+    ) -> None:
+        """Add one term's postings in several documents, in document order (a merged segment's list)."""
+        if not docnums:
+            return
+        field = self.terms.get(fieldname)
+        if field is None:
+            field = self.terms[fieldname] = {}
+        entry = field.get(tbytes)
+        if entry is None:
+            entry = field[tbytes] = (array("I"), array("d"), [])
+        elif entry[0][-1] > docnums[0]:
+            self.in_order = False
+        entry[0].extend(docnums)
+        entry[1].extend(weights)
+        shared = self._values
+        entry[2].extend([shared.setdefault(v, v) if len(v) <= 12 else v for v in (value or b"" for value in values)])
+        self.count += len(docnums)
 
     def sorted_terms(self, fieldname: str) -> Iterator[tuple[bytes, _TermPostings]]:
         """The terms of a field in byte order, each with its postings in document order."""
@@ -226,6 +247,41 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self.fieldwriter = self.codec.field_writer(self.storage, segment)
         self.docnum = self.docbase
         self._added = False
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: dict[int, int] | None) -> None:
+        """Whoosh's step of a merge that moves a segment's postings into this writer's pool.
+
+        Whoosh looks each term of the segment up again in its hash table and walks the postings
+        one at a time (~40 us a term: a commit that merged five small segments took ~0.18 s more
+        than one that did not). Here the term table is read in one ordered pass, and each posting
+        list a block at a time. Any reader other than a W3 segment goes Whoosh's way.
+        """
+        terms = getattr(reader, "_terms", None)
+        if type(reader) is not SegmentReader or type(terms) is not W3TermsReader:
+            super().add_postings_to_pool(reader, startdoc, docmap)
+            return
+        from .scoring import _postings  # block-wise decoding, shared with scoring
+
+        schema = self.schema
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        add = self.pool.add_term
+        for (fieldname, tbytes), info in terms.items():
+            if fieldname not in schema:
+                continue
+            if info.is_inlined():
+                ids, weights, values = (list(part) for part in info.inlined_postings())
+            else:
+                matcher = terms._codec.postings_reader(
+                    terms._postfile, info, schema[fieldname].format, term=(fieldname, tbytes)
+                )
+                ids, weights, values = _postings(matcher, values=True)
+            if deleted:
+                keep = [i for i, doc in enumerate(ids) if doc not in deleted]
+                ids = [ids[i] for i in keep]
+                weights = [weights[i] for i in keep]
+                values = [values[i] for i in keep]
+            docnums = [docmap[doc] for doc in ids] if docmap is not None else [startdoc + doc for doc in ids]
+            add(fieldname, tbytes, docnums, weights, values)
 
     def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
         # Whoosh's default policy merges the smallest segments at nearly every commit, so saving one
