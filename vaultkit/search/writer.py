@@ -256,7 +256,7 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         than one that did not). Here the term table is read in one ordered pass, and each posting
         list a block at a time. Any reader other than a W3 segment goes Whoosh's way.
         """
-        terms = getattr(reader, "_terms", None)
+        terms: Any = getattr(reader, "_terms", None)
         if type(reader) is not SegmentReader or type(terms) is not W3TermsReader:
             super().add_postings_to_pool(reader, startdoc, docmap)
             return
