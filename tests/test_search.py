@@ -1123,3 +1123,29 @@ def test_folded_words_are_highlighted_on_their_lines(tmp_path: Path) -> None:
         assert [hit.snippet.text[s:e] for s, e in hit.snippet.spans] == ["Café"]
     (hit,) = v.search("gamma")
     assert hit.lines == (1,)
+
+
+@pytest.mark.parametrize(
+    ("query", "lines", "line", "marked"),
+    [
+        # the best line holds the most distinct words; a tie goes to the first such line
+        ("alpha beta", (1, 2, 3, 4), 2, ["Alpha", "beta"]),
+        # a phrase's words in order, its last word as a prefix ("betamax"); "beta alpha" is not it
+        ('"alpha beta"', (2, 4), 2, ["Alpha beta"]),
+        ("gamma", (), None, []),
+    ],
+)
+def test_highlight_counts_lines_by_tokens_and_marks_the_best_line(
+    query: str, lines: tuple[int, ...], line: int | None, marked: list[str]
+) -> None:
+    from vaultkit.search import syntax
+    from vaultkit.search.query import highlight
+
+    text = "alphabet soup\nAlpha beta here\nbeta alpha there\nsee alpha betamax\n"
+    found, snippet = highlight(text, syntax.parse_query(query))
+    assert found == lines
+    if line is None:
+        assert snippet is None
+        return
+    assert snippet is not None and snippet.line == line
+    assert [snippet.text[s:e] for s, e in snippet.spans] == marked

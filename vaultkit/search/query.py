@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -419,21 +419,25 @@ def _match_words(node: ast.Node) -> list[list[str]]:
     return [toks for text in ast.positive_terms(node) if (toks := tokens(text)) and toks[0] not in fuzzy]
 
 
-def _line_hits(line: str, wanted: list[list[str]]) -> tuple[int, list[tuple[int, int]]]:
+def _starts(texts: list[str], seq: list[str]) -> Iterator[int]:
+    """Where the token sequence ``seq`` starts in a line's tokens (its last token matches as a prefix)."""
+    n = len(seq)
+    head, last = seq[:-1], seq[-1]  # whole words, then the last one as a prefix
+    for i in range(len(texts) - n + 1):
+        if texts[i + n - 1].startswith(last) and (not head or texts[i : i + n - 1] == head):
+            yield i
+
+
+def _line_words(texts: list[str], wanted: list[list[str]]) -> int:
+    """How many of the wanted token sequences a line's tokens hold."""
+    return sum(1 for seq in wanted if next(_starts(texts, seq), None) is not None)
+
+
+def _line_hits(line: str, wanted: list[list[str]]) -> list[tuple[int, int]]:
+    """Where in ``line`` the wanted token sequences are, as (start, end) character offsets."""
     spans = token_spans(line)
     texts = [text for text, _, _ in spans]
-    found: list[tuple[int, int]] = []
-    distinct = 0
-    for seq in wanted:
-        hit = False
-        n = len(seq)
-        head, last = seq[:-1], seq[-1]  # whole words, then the last one as a prefix
-        for i in range(len(texts) - n + 1):
-            if (not head or texts[i : i + n - 1] == head) and texts[i + n - 1].startswith(last):
-                hit = True
-                found.append((spans[i][1], spans[i + n - 1][2]))
-        distinct += hit
-    return distinct, found
+    return [(spans[i][1], spans[i + len(seq) - 1][2]) for seq in wanted for i in _starts(texts, seq)]
 
 
 def _positive_tags(node: ast.Node) -> list[str]:
@@ -467,36 +471,48 @@ def highlight(
     if not wanted and not tag_lines and not fuzzy:
         return (), None
     lines: list[int] = []
-    best: tuple[int, int, list[tuple[int, int]]] | None = None
+    best: tuple[int, int] | None = None  # (distinct matches, line number)
     firsts = {seq[0] for seq in wanted}
     # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
     quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
-    for number, line in enumerate(text[:MAX_INDEXED_CHARS].split("\n"), 1):
+    all_lines = text[:MAX_INDEXED_CHARS].split("\n")
+
+    def fuzzy_spans(line: str) -> list[tuple[int, int]]:
+        return [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
+
+    def tag_spans(line: str, number: int) -> list[tuple[int, int]]:
+        out = []
+        for tag in tag_lines.get(number, ()):
+            at = line.casefold().find(tag.casefold())
+            if at >= 0:
+                out.append((at, at + len(tag)))
+        return out
+
+    # Each line is counted from its tokens alone; character offsets are worked out for the best line only.
+    for number, line in enumerate(all_lines, 1):
         if not line:
             continue
         if quick and number not in tag_lines:
             folded = folded_text(line)  # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
             if not any(w in folded for w in firsts):
                 continue
-        distinct, spans = _line_hits(line, wanted)
+        distinct = _line_words(tokens(line), wanted) if wanted else 0
         if fuzzy:
-            close = [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
-            distinct += bool(close)
-            spans.extend(close)
-        for tag in tag_lines.get(number, ()):
-            at = line.casefold().find(tag.casefold())
-            if at >= 0:
-                distinct += 1
-                spans.append((at, at + len(tag)))
+            distinct += bool(fuzzy_spans(line))
+        if number in tag_lines:
+            distinct += len(tag_spans(line, number))
         if distinct:
             if len(lines) < max_lines:
                 lines.append(number)
             if best is None or distinct > best[0]:
-                best = (distinct, number, spans)
+                best = (distinct, number)
     if best is None:
         return (), None
-    _, number, spans = best
-    text = text.split("\n")[number - 1]
+    number = best[1]
+    text = text.split("\n")[number - 1]  # the whole line, also past the indexed part of a long note
+    spans = _line_hits(text, wanted) + (fuzzy_spans(text) if fuzzy else []) + tag_spans(text, number)
+    if not spans:
+        return tuple(lines), None
     start = max(0, min(s for s, _ in spans) - 80)
     end = min(len(text), max(e for _, e in spans) + 120)
     if start > 0:
