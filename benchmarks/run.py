@@ -123,7 +123,7 @@ def _dir_size(path: Path) -> int:
 
 
 def _note_files(root: Path) -> list[Path]:
-    out = []
+    out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         out.extend(Path(dirpath) / f for f in filenames if f.lower().endswith(".md"))
@@ -214,12 +214,17 @@ def _measure_vaultkit(vault_dir: Path, work: Path, repeats: int, result: Result)
         result.figures[key] = _median(runs)
 
     latencies = []
+    by_query: dict[str, float] = {}
     for query in QUERIES:
         vault.search(query, limit=20)  # warm
+        runs = []
         for _ in range(10):
             t = time.perf_counter()
             vault.search(query, limit=20)
-            latencies.append(time.perf_counter() - t)
+            runs.append(time.perf_counter() - t)
+        latencies += runs
+        by_query[query] = _median(runs) * 1000
+    result.figures["query_ms"] = by_query
     result.figures["query_p50_ms"] = _pct(latencies, 0.5) * 1000
     result.figures["query_p95_ms"] = _pct(latencies, 0.95) * 1000
 
@@ -449,6 +454,17 @@ def render(results: list[Result], repeats: int, info: dict[str, str]) -> str:
                 for c, r in zip(cells, results, strict=True)
             ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "In-process latency of each query of the set (median of 10 runs, 20 hits), ms: the p50 above is the middle of",
+        "these 12 x 10 runs.",
+        "",
+        "| query | " + " | ".join(r.name for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for query in QUERIES:
+        cells = [f"{r.figures['query_ms'][query]:.1f}" if "query_ms" in r.figures else "n/a" for r in results]
+        lines.append(f"| `{query}` | " + " | ".join(cells) + " |")
     errors = [f"{r.name}: {r.figures['obsidiantools_error']}" for r in results if "obsidiantools_error" in r.figures]
     if errors:
         lines += ["", "obsidiantools failed on: " + "; ".join(errors)]

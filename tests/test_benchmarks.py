@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate_vault
-from benchmarks.run import ROWS, run
+from benchmarks.run import QUERIES, ROWS, run
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
@@ -47,6 +47,9 @@ def test_harness_runs_on_a_tiny_vault(tmp_path: Path) -> None:
     assert "Machine:" in report and "python -m benchmarks" in report
     for _, label, _ in ROWS:
         assert label in report
+    assert set(result.figures["query_ms"]) == set(QUERIES)
+    for query in QUERIES:  # a row of latencies per query
+        assert f"| `{query}` | {result.figures['query_ms'][query]:.1f} |" in report
 
 
 def test_cold_runs_take_turns_with_the_peer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
