@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pickle import dumps
 from typing import Any
 
@@ -81,7 +81,7 @@ class _GroupedPool:
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """Whoosh's pool interface (used when a commit merges older segments into this one)."""
         fieldname, tbytes, docnum, weight, value = item
-        self.add_document_field(fieldname, docnum, [(tbytes, 1, weight, value or b"")], 1.0)
+        self.add_term(fieldname, tbytes, [docnum], [weight], [value])
 
     def add_document_field(self, fieldname: str, docnum: int, items: list[Posting], boost: float) -> None:
         """Add one field of one document (its postings, as ``field.index`` gives them)."""
@@ -103,7 +103,12 @@ class _GroupedPool:
         self.count += len(items)
 
     def add_term(
-        self, fieldname: str, tbytes: bytes, docnums: list[int], weights: list[float], values: list[bytes | None]
+        self,
+        fieldname: str,
+        tbytes: bytes,
+        docnums: Sequence[int],
+        weights: Sequence[float],
+        values: Sequence[bytes | None],
     ) -> None:
         """Add one term's postings in several documents, in document order (a merged segment's list)."""
         if not docnums:
@@ -260,26 +265,21 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         if type(reader) is not SegmentReader or type(terms) is not W3TermsReader:
             super().add_postings_to_pool(reader, startdoc, docmap)
             return
-        from .scoring import _postings  # block-wise decoding, shared with scoring
+        from whoosh.matching.wrappers import FilterMatcher
+
+        from .scoring import _postings  # block-wise decoding (deleted notes dropped), shared with scoring
 
         schema = self.schema
-        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
+        deleted = reader.deleted_docs_set if reader.has_deletions() else None
+        read = terms._codec.postings_reader
         add = self.pool.add_term
         for (fieldname, tbytes), info in terms.items():
             if fieldname not in schema:
                 continue
-            if info.is_inlined():
-                ids, weights, values = (list(part) for part in info.inlined_postings())
-            else:
-                matcher = terms._codec.postings_reader(
-                    terms._postfile, info, schema[fieldname].format, term=(fieldname, tbytes)
-                )
-                ids, weights, values = _postings(matcher, values=True)
+            matcher = read(terms._postfile, info, schema[fieldname].format, term=(fieldname, tbytes))
             if deleted:
-                keep = [i for i, doc in enumerate(ids) if doc not in deleted]
-                ids = [ids[i] for i in keep]
-                weights = [weights[i] for i in keep]
-                values = [values[i] for i in keep]
+                matcher = FilterMatcher(matcher, deleted, exclude=True)  # as the segment's reader does
+            ids, weights, values = _postings(matcher, values=True)
             docnums = [docmap[doc] for doc in ids] if docmap is not None else [startdoc + doc for doc in ids]
             add(fieldname, tbytes, docnums, weights, values)
 
