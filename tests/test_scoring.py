@@ -323,3 +323,47 @@ def test_postings_of_some_documents_equal_a_filtered_full_read(tmp_path: Path) -
             got_ids, got_weights = _postings_for(reader.postings("body", "common"), only)
             assert got_ids == [doc for doc in only if doc in full]
             assert got_weights == [full[doc] for doc in got_ids]
+
+
+@pytest.mark.parametrize(
+    "text", ["orphan:false OR Gamma", "orphan:true OR 연구", "has:unresolved", "tag:diary", "연구", "-diffusion"]
+)
+def test_a_limited_search_is_the_start_of_the_full_one(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Cutting a tie (by path) must keep the notes scored above it and then the first of the tie by path."""
+    import vaultkit.search.query as query
+
+    monkeypatch.setattr(query, "EXACT_TITLE_MARGIN", 0)
+    every = [(hit.path, hit.score) for hit in vault.search(text, limit=None)]
+    assert every
+    for limit in (1, 2, 3, 5):
+        assert [(hit.path, hit.score) for hit in vault.search(text, limit=limit)] == every[:limit], limit
+
+
+def test_graph_filters_find_notes_by_path_without_whoosh_terms(vault: Vault) -> None:
+    from vaultkit.search.scoring import PathSet
+
+    searcher, q = compiled_query(vault, "has:unresolved")
+    assert isinstance(q, PathSet)
+    known: dict[int, str] = {}
+    scores = score_query(searcher, q, 5, known)
+    assert q._child is None  # no OR of thousands of path terms was built
+    found = whoosh_results(searcher, spelled_out(searcher, q))
+    expected = {doc: searcher.stored_fields(doc)["path"] for doc, _ in found}
+    assert set(expected.values()) == vault.store.unresolved_sources()
+    assert scores == dict.fromkeys(expected, 1.0)
+    assert known == expected  # the paths come back with the documents: a tie is ordered without reading them
+    assert q == PathSet(reversed(sorted(expected.values()))) and hash(q) == hash(PathSet(expected.values()))
+    rewrapped = q.accept(lambda node: node)  # what Whoosh's own tree walks make of it: a plain constant score
+    assert type(rewrapped) is wq.ConstantScoreQuery and len(rewrapped.child.subqueries) == len(expected)
+
+
+def test_note_text_and_tags_read_without_the_rest_of_the_note(vault: Vault) -> None:
+    for path in vault.store.file_paths():
+        note = vault.store.note(path)
+        if note is None:
+            assert vault.store.note_text_and_tags(path) is None
+            continue
+        assert vault.store.note_text_and_tags(path) == (note.text, note.tag_occurrences)
+    assert any(note.tag_occurrences for note in vault.store.notes())

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .model import Link, Note
+from .model import Link, Note, TagOccurrence
 
 SCHEMA_VERSION = 1
 """Bump when the tables or the meaning of stored values change: older stores are rebuilt."""
@@ -360,6 +360,16 @@ class Store:
         """The stored text of the note at ``path`` (without decoding the rest of the note), or None."""
         row = self.db.execute("SELECT text FROM notes WHERE path = ?", (path,)).fetchone()
         return None if row is None or row[0] is None else str(row[0])
+
+    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
+        """The stored text of a note and where its tags are written (without decoding the rest), or None."""
+        row = self.db.execute(
+            "SELECT text, json_extract(data, '$.tag_occurrences') FROM notes WHERE path = ?", (path,)
+        ).fetchone()
+        if row is None:
+            return None
+        found = json.loads(row[1]) if row[1] else ()
+        return str(row[0] or ""), tuple(TagOccurrence(t["tag"], t["line"]) for t in found)
 
     def notes(self) -> Iterator[Note]:
         """Every stored note, sorted by path."""

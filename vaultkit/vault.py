@@ -35,6 +35,7 @@ from .model import (
     Problem,
     Related,
     TagCount,
+    TagOccurrence,
     Task,
     UnresolvedLink,
 )
@@ -606,6 +607,10 @@ class _SearchContext:
     def note_text(self, path: str) -> str | None:
         note = self._notes.get(path)
         return note.text if note is not None else self.vault.store.note_text(path)
+
+    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
+        note = self._notes.get(path)
+        return (note.text, note.tag_occurrences) if note is not None else self.vault.store.note_text_and_tags(path)
 
     def aliases(self, paths: list[str]) -> dict[str, list[str]]:
         return self.vault.store.aliases_of(paths)

@@ -10,6 +10,7 @@ properties or graph, and enter the Whoosh query as a set of paths.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
@@ -32,7 +33,7 @@ from .analysis import (
     tokens,
 )
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
-from .scoring import best, paths_of, score_query
+from .scoring import PathSet, best, paths_of, score_query
 
 _SORTS = ("score", "modified", "title")
 EXACT_TITLE_MARGIN = 50
@@ -73,6 +74,9 @@ class SearchContext(Protocol):
 
     def note_text(self, path: str) -> str | None:
         """A stored note's text only (what a hit's lines are found in)."""
+
+    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
+        """A stored note's text and where its tags are written (what a ``tag:`` hit's lines are found in)."""
 
     def graph_paths(self, name: str, value: str) -> set[str]:
         """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
@@ -223,10 +227,8 @@ class _Compiler:
         raise QueryError(f"[{name}:...] takes a value, a phrase or values joined by OR")
 
     def _paths(self, paths: Iterable[str]) -> wq.Query:
-        terms = [wq.Term("path", p) for p in sorted(paths)]
-        if not terms:
-            return wq.NullQuery
-        return wq.ConstantScoreQuery(wq.Or(terms), 0.0)
+        found = PathSet(paths)
+        return found if found.paths else wq.NullQuery
 
     def _candidates(self, q: wq.Query) -> list[str]:
         if q is wq.NullQuery:
@@ -493,6 +495,8 @@ def highlight(
         if not line:
             continue
         if quick and number not in tag_lines:
+            if not firsts:  # only tags are highlighted: the other lines need no look
+                continue
             folded = folded_text(line)  # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
             if not any(w in folded for w in firsts):
                 continue
@@ -537,14 +541,18 @@ def run_search(
     if isinstance(compiled, wq.Not):
         compiled = wq.AndNot(wq.Every(), compiled.query)
     wanted = None if limit is None or sort != "score" else limit + EXACT_TITLE_MARGIN
-    scores = score_query(searcher, compiled, wanted)
+    known: dict[int, str] = {}  # paths of the notes a graph filter found
+    scores = score_query(searcher, compiled, wanted, known)
     # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
     ranked = best(scores, wanted) if wanted is not None else scores
     read: dict[int, dict[str, Any]] = {}  # stored fields already read
-    if wanted is not None and len(ranked) > wanted:  # a tie at the cut: ordered by path, then cut
-        path_of = paths_of(searcher, ranked, read)
-        order = sorted(ranked, key=lambda doc: (-ranked[doc], path_of[doc]))[:wanted]
-        ranked = {doc: ranked[doc] for doc in order}
+    if wanted is not None and len(ranked) > wanted:  # a tie at the cut: the first by path make it
+        cut = min(ranked.values())
+        above = [doc for doc, score in ranked.items() if score > cut]  # fewer than ``wanted``
+        tie = [doc for doc, score in ranked.items() if score == cut]
+        path_of = paths_of(searcher, tie, read, known)
+        first = heapq.nsmallest(wanted - len(above), tie, key=path_of.__getitem__)
+        ranked = {doc: ranked[doc] for doc in above + first}
     found = []
     for docnum, score in ranked.items():
         stored = read.get(docnum) or searcher.stored_fields(docnum)
@@ -570,8 +578,8 @@ def run_search(
     tags = bool(_positive_tags(node))  # tag lines come from the whole stored note, words from its text only
     for path, title, score, _ in found:
         if tags:
-            note = ctx.note(path)
-            text, occurrences = (note.text, note.tag_occurrences) if note is not None else (None, ())
+            tagged = ctx.note_text_and_tags(path)
+            text, occurrences = tagged if tagged is not None else (None, ())
         else:
             text, occurrences = ctx.note_text(path), ()
         lines, snippet = highlight(text, node, occurrences) if text is not None else ((), None)

@@ -186,6 +186,7 @@ class _Scorer:
         self.done: dict[int, Scores] = {}
         self.infos: dict[tuple[int, str, bytes], Any] = {}
         self.matched: dict[int, set[int]] = {}
+        self.paths: dict[int, str] = {}  # paths of documents found by path (see PathSet)
 
     def run(self, q: Any) -> Scores:
         key = id(q)
@@ -570,17 +571,58 @@ class _Scorer:
 
     def _constant(self, q: Any) -> Scores:
         # Whoosh's ListMatcher takes a constant weight of 0.0 for "no constant" and scores 1.0
-        paths = _path_terms(q.child)
-        docs = self._path_docs(paths) if paths is not None else self.run(q.child)
-        return dict.fromkeys(docs, q.score or 1.0)
+        return dict.fromkeys(self.run(q.child), q.score or 1.0)
 
-    def _path_docs(self, paths: list[str]) -> list[int]:
-        """Documents of a set of paths (a graph filter can name thousands): one cached map per segment."""
-        out: list[int] = []
+    def _path_set(self, q: PathSet) -> Scores:
+        """The live documents at the set's paths, from one cached map per segment; their paths are kept."""
+        out: Scores = {}
+        score = q.score or 1.0
+        known = self.paths
+        wanted = q.paths
         for leaf, offset in self.leaves:
             by_path = _segment_paths(leaf.reader())[1]
-            out.extend(doc + offset for path in paths if (doc := by_path.get(path)) is not None)
+            if len(by_path) < len(wanted):  # a small segment (an edit's): walk its paths instead
+                found = [(path, doc) for path, doc in by_path.items() if path in wanted]
+            else:
+                found = [(path, doc) for path in wanted if (doc := by_path.get(path)) is not None]
+            for path, doc in found:
+                out[doc + offset] = score
+                known[doc + offset] = path
         return out
+
+
+class PathSet(wq.ConstantScoreQuery):  # type: ignore[misc]
+    """The notes at a set of paths, each scoring ``score``: what graph filters (``orphan:true``,
+    ``has:unresolved``...) and the line/section/task checks compile to.
+
+    :func:`score_query` finds the notes straight from each segment's map of paths, and keeps their
+    paths (a filter ties thousands of notes, and a tie is ordered by path). The OR of ``path`` terms
+    that Whoosh's own matcher needs is built only when Whoosh runs the query itself.
+    """
+
+    def __init__(self, paths: Iterable[str], score: float = 0.0) -> None:
+        self.paths: frozenset[str] = frozenset(paths)
+        self.score = score
+        self._child: Any = None
+
+    @property
+    def child(self) -> Any:
+        """The OR of one ``path`` term per path (built on first use)."""
+        if self._child is None:
+            self._child = wq.Or([wq.Term("path", path) for path in sorted(self.paths)])
+        return self._child
+
+    def _rewrap(self, child: Any) -> Any:
+        return wq.ConstantScoreQuery(child, self.score)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is PathSet and other.paths == self.paths and other.score == self.score
+
+    def __hash__(self) -> int:
+        return hash(self.paths) ^ hash(self.score)
+
+    def __repr__(self) -> str:
+        return f"PathSet({len(self.paths)} paths, score={self.score})"
 
 
 def _segment_paths(reader: Any) -> tuple[list[str | None], dict[str, int]]:
@@ -595,26 +637,37 @@ def _segment_paths(reader: Any) -> tuple[list[str | None], dict[str, int]]:
     return cached
 
 
-def paths_of(searcher: Any, docs: Iterable[int], stored: dict[int, dict[str, Any]] | None = None) -> dict[int, str]:
+def paths_of(
+    searcher: Any,
+    docs: Iterable[int],
+    stored: dict[int, dict[str, Any]] | None = None,
+    known: dict[int, str] | None = None,
+) -> dict[int, str]:
     """The stored path of each document (global numbers), for ordering results.
 
-    Few documents are read one by one (their stored fields are kept in ``stored`` when given);
-    when they are a good share of the index (a filter such as ``has:unresolved`` ties thousands
-    of notes, and ties are ordered by path) or the segment's map is already cached, the map of
+    Paths in ``known`` (what :func:`score_query` found by path) are taken as they are. Of the rest,
+    few documents are read one by one (their stored fields are kept in ``stored`` when given);
+    when they are a good share of the index or the segment's map is already cached, the map of
     every path in the segment is used (read once per segment).
     """
-    docs = list(docs)
+    out: dict[int, str] = {}
+    rest = list(docs)
+    if known:
+        out = {doc: path for doc in rest if (path := known.get(doc)) is not None}
+        rest = [doc for doc in rest if doc not in out]
+    if not rest:
+        return out
     leaves = list(searcher.leaf_searchers())
-    if len(docs) * 4 < searcher.doc_count_all() and not all(
+    if len(rest) * 4 < searcher.doc_count_all() and not all(
         hasattr(leaf.reader(), "_vaultkit_paths") for leaf, _ in leaves
     ):
         fields = stored if stored is not None else {}
-        for doc in docs:
+        for doc in rest:
             fields[doc] = searcher.stored_fields(doc)
-        return {doc: fields[doc]["path"] for doc in docs}
-    out: dict[int, str] = {}
+            out[doc] = fields[doc]["path"]
+        return out
     ends = [offset + leaf.reader().doc_count_all() for leaf, offset in leaves]
-    for doc in docs:
+    for doc in rest:
         k = bisect.bisect_right(ends, doc)
         leaf, offset = leaves[k]
         path = _segment_paths(leaf.reader())[0][doc - offset]
@@ -629,20 +682,13 @@ _RULES: dict[type, Callable[[_Scorer, Any], Scores]] = {
     wq.And: _Scorer._and,
     wq.AndNot: _Scorer._and_not,
     wq.ConstantScoreQuery: _Scorer._constant,
+    PathSet: _Scorer._path_set,
     wq.Phrase: _Scorer._phrase,
     wq.Prefix: _Scorer._multiterm,
     wq.Wildcard: _Scorer._multiterm,
     wq.FuzzyTerm: _Scorer._multiterm,
 }
 """How each kind of query node is scored here (others go to Whoosh's matcher)."""
-
-
-def _path_terms(q: Any) -> list[str] | None:
-    """The paths of a plain OR of ``path`` terms (how graph filters are compiled), else None."""
-    subs = q.subqueries if type(q) is wq.Or and q.boost == 1.0 and not q.scale else [q]
-    if all(type(t) is wq.Term and t.fieldname == "path" and t.boost == 1.0 for t in subs):
-        return [t.text for t in subs]
-    return None
 
 
 def _in_order(texts: list[bytes], positions: dict[bytes, list[list[int]]], i: int) -> bool:
@@ -746,13 +792,17 @@ def _boosted(scores: Scores, boost: float) -> Scores:
     return {doc: score * boost for doc, score in scores.items()}
 
 
-def score_query(searcher: Any, q: Any, limit: int | None = None) -> Scores:
+def score_query(searcher: Any, q: Any, limit: int | None = None, paths: dict[int, str] | None = None) -> Scores:
     """Documents matching ``q`` (a compiled Whoosh query) with their scores, as Whoosh would score them.
 
     With ``limit``, a query with phrases may leave out documents that cannot be among the
     ``limit`` best (nor tied with the last of them); :func:`best` of the result is the same.
+    ``paths``, when given, receives the path of each document the query found by its path (a
+    :class:`PathSet`), so ordering a tie by path need not read those documents again.
     """
     scorer = _Scorer(searcher)
+    if paths is not None:
+        scorer.paths = paths
     if limit is None:
         return scorer.run(q)
     if _relaxable(q):
