@@ -5,13 +5,24 @@ notes are about 20 MB) in mixed Korean and English: frontmatter with tags, alias
 wikilinks with headings, blocks and display text, embeds, markdown links with ``%20``, nested and
 Korean tags, tasks, code blocks, math, callouts, folders and duplicate file names. The same seed
 always gives the same vault.
+
+The words of the text follow Zipf's law, as words of real notes do (``words="zipf"``, the
+default): a few function words (``the``, ``of``, ``그리고``, ``것``...) are in most notes, then the
+named content words (``model``, ``연구``... in list order), then a long tail of made-up words, so
+that a 10,000-note vault has a vocabulary of tens of thousands of words. The share of notes
+holding a word was matched to the real vaults in ``../shared/vaults`` (see ``docs/benchmarks.md``).
+``words="uniform"`` gives the vaults of earlier benchmark runs, byte for byte: every word drawn
+evenly from the ~100 named words, so each of them is in nearly every note (a worst case for
+full-text search, and an unrealistic one).
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import os
 import random
+from functools import cache
 from pathlib import Path
 
 EN_WORDS = [
@@ -148,10 +159,66 @@ FOLDERS = (
 )
 
 
-def _sentence(rng: random.Random, words: int) -> str:
+EN_FUNCTION = (
+    "the", "of", "and", "a", "to", "in", "is", "for", "that", "with", "on", "as", "it", "by",
+    "this", "be", "are", "from", "or", "an", "we", "was", "not", "at", "can", "but", "if", "when",
+)  # fmt: skip
+KO_FUNCTION = (
+    "그리고", "하지만", "그래서", "것", "수", "있다", "없다", "같다", "위해", "대한", "때문에", "오늘",
+    "다시", "정말", "조금", "많이", "먼저", "이후", "그", "이런", "어떤", "모든",
+)  # fmt: skip
+_EN_ONSETS = ("b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cr",
+              "dr", "gr", "pr", "st", "tr", "sh", "ch", "th", "pl", "sl")  # fmt: skip
+_EN_VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "ou", "io")
+_EN_CODAS = ("", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck", "x")
+_KO_SYLLABLES = "가나다라마바사아자차카타파하고노도로모보소오조토포호구누두루무부수우주추기니디리미비시이지치" \
+    "정상문화성연전한경동공방장선진원신민현영인명대중학생실시간관계발표논리"  # fmt: skip
+ZIPF_EXPONENT = 1.0
+"""Zipf-Mandelbrot ``1 / (rank + 2.7) ** s``: the share of notes holding each word is then close to the real vaults'."""
+TAIL_WORDS = (30_000, 20_000)
+"""Made-up English and Korean words after the named ones (the long tail of a real vocabulary)."""
+
+
+@cache
+def _vocabulary(korean: bool) -> tuple[tuple[str, ...], list[float]]:
+    """Words of one language, most frequent first, and their cumulative Zipf weights (the same for every seed)."""
+    rng = random.Random(1_000_003 if korean else 999_983)
+    head = (*KO_FUNCTION, *KO_WORDS) if korean else (*EN_FUNCTION, *EN_WORDS)
+    words = list(head)
+    seen = set(words)
+    while len(words) < len(head) + TAIL_WORDS[korean]:
+        if korean:
+            word = "".join(rng.choice(_KO_SYLLABLES) for _ in range(rng.choice((2, 2, 3, 3, 4))))
+        else:
+            word = "".join(
+                rng.choice(_EN_ONSETS) + rng.choice(_EN_VOWELS) + rng.choice(_EN_CODAS)
+                for _ in range(rng.choice((1, 2, 2, 3)))
+            )
+        if word not in seen and len(word) > 2:
+            seen.add(word)
+            words.append(word)
+    weights, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1.0 / (rank + 1 + 2.7) ** ZIPF_EXPONENT
+        weights.append(total)
+    return tuple(words), weights
+
+
+def _zipf_word(rng: random.Random, korean: bool) -> str:
+    words, cumulative = _vocabulary(korean)
+    word = words[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
+    if korean and word not in KO_FUNCTION:
+        word += rng.choice(KO_SUFFIX)
+    return word
+
+
+def _sentence(rng: random.Random, words: int, zipf: bool = True) -> str:
     out = []
     for _ in range(words):
-        if rng.random() < 0.55:
+        korean = rng.random() < 0.55
+        if zipf:
+            out.append(_zipf_word(rng, korean))
+        elif korean:
             out.append(rng.choice(KO_WORDS) + rng.choice(KO_SUFFIX))
         else:
             out.append(rng.choice(EN_WORDS))
@@ -165,8 +232,16 @@ def _name(i: int, rng: random.Random) -> str:
     return f"{stem} {i:05d}"
 
 
-def generate_vault(root: str | os.PathLike[str], notes: int = 1000, seed: int = 7, size: int = 1400) -> list[str]:
-    """Write a synthetic vault of ``notes`` notes under ``root``; returns the vault-relative paths."""
+def generate_vault(
+    root: str | os.PathLike[str], notes: int = 1000, seed: int = 7, size: int = 1400, words: str = "zipf"
+) -> list[str]:
+    """Write a synthetic vault of ``notes`` notes under ``root``; returns the vault-relative paths.
+
+    ``words`` is ``"zipf"`` (words as frequent as in real notes) or ``"uniform"`` (the ~100 named
+    words drawn evenly, as in earlier runs: each is in nearly every note).
+    """
+    if words not in ("zipf", "uniform"):
+        raise ValueError(f"words must be 'zipf' or 'uniform', not {words!r}")
     rng = random.Random(seed)
     root = Path(root)
     plan = []
@@ -182,7 +257,7 @@ def generate_vault(root: str | os.PathLike[str], notes: int = 1000, seed: int = 
         paths.append(rel)
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        body = _note(i, rng, names, size)
+        body = _note(i, rng, names, size, words == "zipf")
         data = body.encode("utf-8")
         if i % 97 == 3:
             data = data.replace(b"\n", b"\r\n")  # some CRLF notes
@@ -195,7 +270,7 @@ def generate_vault(root: str | os.PathLike[str], notes: int = 1000, seed: int = 
     return paths
 
 
-def _note(i: int, rng: random.Random, names: list[str], size: int) -> str:
+def _note(i: int, rng: random.Random, names: list[str], size: int, zipf: bool) -> str:
     tags = rng.sample(TAGS, rng.randint(1, 3))
     lines = [
         "---",
@@ -234,18 +309,18 @@ def _note(i: int, rng: random.Random, names: list[str], size: int) -> str:
                 link = f"[[Missing {rng.randint(0, 99)}]]"
             else:
                 link = f"[[alias-{rng.randint(0, len(names) - 1)}]]"
-            lines.append(_sentence(rng, rng.randint(6, 14)) + f" {link} #{rng.choice(TAGS)}")
+            lines.append(_sentence(rng, rng.randint(6, 14), zipf) + f" {link} #{rng.choice(TAGS)}")
         elif kind < 0.6:
             status = rng.choice([" ", " ", "x", "/", "-"])
-            lines.append(f"- [{status}] {_sentence(rng, rng.randint(3, 8))}")
+            lines.append(f"- [{status}] {_sentence(rng, rng.randint(3, 8), zipf)}")
         elif kind < 0.66:
             lines += ["```python", f"x = {rng.randint(0, 99)}  # [[not a link]] #not-a-tag", "print(x)", "```"]
         elif kind < 0.7:
-            lines += ["> [!note] " + rng.choice(KO_WORDS), "> " + _sentence(rng, 8)]
+            lines += ["> [!note] " + rng.choice(KO_WORDS), "> " + _sentence(rng, 8, zipf)]
         elif kind < 0.73:
             lines.append(f"$E = mc^{rng.randint(2, 9)}$ and %% hidden [[{rng.choice(names)}]] %%")
         else:
-            sentence = _sentence(rng, rng.randint(8, 20))
+            sentence = _sentence(rng, rng.randint(8, 20), zipf)
             if rng.random() < 0.1:
                 sentence += f" ^blk{rng.randint(0, 50)}"
             lines.append(sentence)
@@ -258,8 +333,9 @@ def main() -> None:
     parser.add_argument("out")
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--words", choices=("zipf", "uniform"), default="zipf")
     args = parser.parse_args()
-    paths = generate_vault(args.out, args.notes, args.seed)
+    paths = generate_vault(args.out, args.notes, args.seed, words=args.words)
     print(f"wrote {len(paths)} notes to {args.out}")
 
 

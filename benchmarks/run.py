@@ -1,6 +1,7 @@
 """The benchmark harness: vaultkit side by side with obsidiantools and SQLite FTS5, in one run.
 
-``python -m benchmarks`` generates synthetic vaults (1k and 10k notes by default; ``--sizes``),
+``python -m benchmarks`` generates synthetic vaults (1k and 10k notes by default; ``--sizes``; and
+with ``--uniform``, vaults of the earlier generator whose ~100 words are each in nearly every note),
 copies the real vaults in ``../shared/vaults`` when present (never touching the originals), and
 measures, each as the median of several runs:
 
@@ -365,8 +366,19 @@ def machine() -> dict[str, str]:
     }
 
 
-def run(sizes: list[int], real: list[Path], repeats: int, out: Path | None, peers: bool = True) -> list[Result]:
-    """Run every measurement on every vault; write the Markdown report to ``out``."""
+def run(
+    sizes: list[int],
+    real: list[Path],
+    repeats: int,
+    out: Path | None,
+    peers: bool = True,
+    uniform: list[int] | None = None,
+) -> list[Result]:
+    """Run every measurement on every vault; write the Markdown report to ``out``.
+
+    ``sizes`` are synthetic vaults with words as frequent as in real notes; ``uniform`` adds
+    synthetic vaults of the earlier generator (every named word in nearly every note).
+    """
     results = []
     with tempfile.TemporaryDirectory(prefix="vaultkit-bench-") as tmp:
         work_root = Path(tmp)
@@ -375,6 +387,10 @@ def run(sizes: list[int], real: list[Path], repeats: int, out: Path | None, peer
             target = work_root / f"synthetic-{n}"
             generate_vault(target, n)
             vaults.append((f"synthetic {n:,}", target))
+        for n in uniform or []:
+            target = work_root / f"uniform-{n}"
+            generate_vault(target, n, words="uniform")
+            vaults.append((f"synthetic {n:,}, uniform words", target))
         for path in real:
             target = work_root / path.name
             shutil.copytree(path, target, symlinks=True)  # edits happen on a copy, never on the original

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -22,11 +24,52 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     assert any(ord(ch) >= 0xAC00 for ch in text)  # Korean text
 
 
+def test_uniform_words_give_the_vaults_of_earlier_runs(tmp_path: Path) -> None:
+    # figures of earlier sessions were measured on these vaults: "uniform" must stay byte for byte
+    # what the generator wrote before words followed Zipf's law (digest taken from that generator)
+    paths = generate_vault(tmp_path, 40, seed=3, words="uniform")
+    digest = hashlib.sha256()
+    for rel in paths:
+        digest.update(rel.encode())
+        digest.update((tmp_path / rel).read_bytes())
+    assert digest.hexdigest() == "c40b8117477952f580cca770b16ea18c5698df05b88473fd359247265cc06a15"
+    with pytest.raises(ValueError, match="zipf"):
+        generate_vault(tmp_path / "x", 1, words="normal")
+
+
+def _note_words(root: Path, paths: list[str]) -> list[set[str]]:
+    return [set(re.findall(r"\w+", (root / rel).read_text("utf-8").lower())) for rel in paths]
+
+
+def test_words_are_as_frequent_as_in_real_notes(tmp_path: Path) -> None:
+    """Zipf's law: function words in most notes, a named content word in some, a long tail of rare words."""
+    zipf = _note_words(tmp_path / "z", generate_vault(tmp_path / "z", 300, seed=5))
+    uniform = _note_words(tmp_path / "u", generate_vault(tmp_path / "u", 300, seed=5, words="uniform"))
+
+    def share(notes: list[set[str]], word: str) -> float:
+        return sum(word in words for words in notes) / len(notes)
+
+    assert share(zipf, "the") > 0.5 and share(zipf, "그리고") > 0.5  # function words, English and Korean
+    assert 0.05 < share(zipf, "model") < 0.5 < share(uniform, "model")  # the most frequent content word
+    assert share(zipf, "cuda") < share(zipf, "model")  # rank order of the named words is kept
+    vocabulary = set().union(*zipf)
+    assert len(vocabulary) > 5 * len(set().union(*uniform))
+    rare = [w for w in vocabulary if sum(w in words for words in zipf) == 1]
+    assert len(rare) > len(vocabulary) / 3  # the long tail: many words in one note only
+
+
 @pytest.mark.slow
 def test_harness_runs_on_a_tiny_vault(tmp_path: Path) -> None:
     out = tmp_path / "benchmarks.md"
-    results = run([30], [], repeats=1, out=out, peers=True)
-    (result,) = results
+    results = run([30], [], repeats=1, out=out, peers=True, uniform=[20])
+    result, uniform = results
+    assert (result.name, result.notes, uniform.name, uniform.notes) == (
+        "synthetic 30",
+        30,
+        "synthetic 20, uniform words",
+        20,
+    )
+    assert uniform.figures["query_p50_ms"] is not None
     for key in (
         "cold_index_s",
         "noop_refresh_s",
