@@ -433,3 +433,23 @@ def test_every_token_of_a_line_is_in_its_folded_text(line: str) -> None:
     folded = analysis.folded_text(line)
     for token, _, _ in analysis.token_spans(line):
         assert token in folded, (line, token, folded)
+
+
+def test_folded_lines_fold_each_line_as_folded_text_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultkit.search.analysis as analysis
+
+    texts = [
+        "plain ASCII\n연구실에서는 실험\n\n漢字 line",
+        "We met at the Café\nplain line\nＧａｍｍａ ray\nΣίσυφος ΟΔΟΣ\n",
+        "",
+        "\n\n",
+    ]
+    for text in texts:
+        assert analysis.folded_lines(text) == [analysis.folded_text(line) for line in text.split("\n")]
+    # a long note with one accented line: only that line takes the slow (Latin folding) path
+    calls: list[str] = []
+    slow = analysis._fold_latin
+    monkeypatch.setattr(analysis, "_fold_latin", lambda text: calls.append(text) or slow(text))
+    note = "\n".join(["an ordinary line of words"] * 500 + ["the Café line"])
+    assert analysis.folded_lines(note)[-1] == "the cafe line"
+    assert calls == ["the café line"]

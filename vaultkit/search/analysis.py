@@ -258,6 +258,17 @@ def folded_text(text: str) -> str:
     return _fold_latin(folded) if _MAY_FOLD.search(folded) else folded
 
 
+def folded_lines(text: str) -> list[str]:
+    """:func:`folded_text` of each line of ``text``, in order: one pass over a note that needs only lowercasing.
+
+    A note with a character that may fold (an accent, a full-width letter...) is folded line by line, so that
+    only its lines that need it take the slow path.
+    """
+    if _NEVER_FOLDS.fullmatch(text):
+        return text.lower().split("\n")
+    return [folded_text(line) for line in text.split("\n")]
+
+
 def _normalize_term(text: str) -> str:
     """Normalise a whole value as one term (``tokenize=False``): NFKC, lowercase, Latin folding."""
     return _fold_latin(unicodedata.normalize("NFKC", text).lower().replace("ς", "σ"))

@@ -25,7 +25,7 @@ from ..model import Note, TagOccurrence
 from . import syntax as ast
 from .analysis import (
     KOREAN_AVAILABLE,
-    folded_text,
+    folded_lines,
     is_cjk_char,
     korean_analyzer,
     query_terms,
@@ -478,12 +478,7 @@ def highlight(
     # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
     quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
     all_lines = text[:MAX_INDEXED_CHARS].split("\n")
-    folded_lines: list[str] | None = None
-    if quick and firsts:
-        # folded once for the whole note (folding never makes or drops a line break; checked)
-        folded_lines = folded_text(text[:MAX_INDEXED_CHARS]).split("\n")
-        if len(folded_lines) != len(all_lines):
-            folded_lines = None
+    folded = folded_lines(text[:MAX_INDEXED_CHARS]) if quick and firsts else None
 
     def fuzzy_spans(line: str) -> list[tuple[int, int]]:
         return [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
@@ -504,8 +499,7 @@ def highlight(
             if not firsts:  # only tags are highlighted: the other lines need no look
                 continue
             # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
-            folded = folded_lines[number - 1] if folded_lines is not None else folded_text(line)
-            if not any(w in folded for w in firsts):
+            if folded is None or not any(w in folded[number - 1] for w in firsts):
                 continue
         distinct = _line_words(tokens(line), wanted) if wanted else 0
         if fuzzy:
