@@ -495,12 +495,10 @@ def highlight(
     for number, line in enumerate(all_lines, 1):
         if not line:
             continue
-        if quick and number not in tag_lines:
-            if not firsts:  # only tags are highlighted: the other lines need no look
-                continue
-            # "café" holds the token "cafe", "Ｇａｍｍａ" "gamma"
-            if folded is None or not any(w in folded[number - 1] for w in firsts):
-                continue
+        # a line without a tag is skipped when there are no words (only tags are highlighted: nothing was
+        # folded) or none of them is in the folded line ("café" holds the token "cafe", "Ｇａｍｍａ" "gamma")
+        if quick and number not in tag_lines and (folded is None or not any(w in folded[number - 1] for w in firsts)):
+            continue
         distinct = _line_words(tokens(line), wanted) if wanted else 0
         if fuzzy:
             distinct += bool(fuzzy_spans(line))
