@@ -1483,6 +1483,15 @@ def _damage(kind: str, index_dir: Path) -> None:
         _sql(store, "CREATE TABLE people (name TEXT)", "INSERT INTO people VALUES ('someone')")
     elif kind == "store-other-schema":
         _sql(store, "UPDATE meta SET value = '0' WHERE key = 'schema'")
+    elif kind == "store-first-schema":  # the notes table of schema 1, without the casefolded title keys
+        _sql(
+            store,
+            "DROP INDEX notes_title_key",
+            "DROP INDEX notes_name_key",
+            "ALTER TABLE notes DROP COLUMN title_key",
+            "ALTER TABLE notes DROP COLUMN name_key",
+            "UPDATE meta SET value = '1' WHERE key = 'schema'",
+        )
     elif kind == "store-table-missing":
         _sql(store, "DROP TABLE links")
     elif kind == "store-wal-garbage":
@@ -1532,6 +1541,7 @@ STORE_DAMAGE = (
     "store-corrupt-index-page",
     "store-foreign-db",
     "store-other-schema",
+    "store-first-schema",
     "store-table-missing",
 )
 OTHER_DAMAGE = (
@@ -1581,7 +1591,7 @@ def test_damaged_index_is_rebuilt(damage_setup: dict[str, Any], tmp_path: Path, 
             notice = vault.notices[0]
             assert str(index_dir) in notice and "rebuilding it" in notice
             notice = notice.replace(str(index_dir), "<index>")  # the tmp path may itself say "damaged"
-            if kind == "store-other-schema":
+            if kind in ("store-other-schema", "store-first-schema"):
                 assert "another vaultkit version" in notice
             else:
                 assert "damaged" in notice or "not a vaultkit index" in notice, notice

@@ -230,11 +230,8 @@ def test_paths_of_documents_read_one_by_one_or_from_the_segment_map(vault: Vault
     assert paths_of(searcher, few) == {doc: stored[doc] for doc in few}  # maps cached now: used
 
 
-def test_a_tie_larger_than_the_limit_keeps_the_first_paths(vault: Vault, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_tie_larger_than_the_limit_keeps_the_first_paths(vault: Vault) -> None:
     """Graph filters score every note alike: the hits are the matching notes first by path."""
-    import vaultkit.search.query as query
-
-    monkeypatch.setattr(query, "EXACT_TITLE_MARGIN", 0)  # the tie is then cut at the limit itself
     every = [hit.path for hit in vault.search("orphan:false", limit=None)]
     assert len(every) > 3
     assert len({hit.score for hit in vault.search("orphan:false", limit=None)}) == 1
@@ -328,13 +325,8 @@ def test_postings_of_some_documents_equal_a_filtered_full_read(tmp_path: Path) -
 @pytest.mark.parametrize(
     "text", ["orphan:false OR Gamma", "orphan:true OR 연구", "has:unresolved", "tag:diary", "연구", "-diffusion"]
 )
-def test_a_limited_search_is_the_start_of_the_full_one(
-    vault: Vault, monkeypatch: pytest.MonkeyPatch, text: str
-) -> None:
+def test_a_limited_search_is_the_start_of_the_full_one(vault: Vault, text: str) -> None:
     """Cutting a tie (by path) must keep the notes scored above it and then the first of the tie by path."""
-    import vaultkit.search.query as query
-
-    monkeypatch.setattr(query, "EXACT_TITLE_MARGIN", 0)
     every = [(hit.path, hit.score) for hit in vault.search(text, limit=None)]
     assert every
     for limit in (1, 2, 3, 5):
@@ -367,3 +359,33 @@ def test_note_text_and_tags_read_without_the_rest_of_the_note(vault: Vault) -> N
             continue
         assert vault.store.note_text_and_tags(path) == (note.text, note.tag_occurrences)
     assert any(note.tag_occurrences for note in vault.store.notes())
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_of_some_documents_equal_those_of_a_full_run(vault: Vault, text: str) -> None:
+    """``score_docs`` reads words for a few documents only; their scores are exactly a full run's."""
+    from vaultkit.search.scoring import score_docs
+
+    searcher, q = compiled_query(vault, text)
+    full = score_query(searcher, q)
+    live = [doc for doc in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(doc)]
+    matching = sorted(full)
+    some = matching[::3][:6] + [doc for doc in live if doc not in full][:3]  # matching notes and others
+    assert score_docs(searcher, q, some) == {doc: full[doc] for doc in some if doc in full}
+    # scores already known are taken as they are
+    known = {doc: -1.0 for doc in matching[:1]}
+    assert score_docs(searcher, q, matching[:2], known) == {
+        **{doc: full[doc] for doc in matching[1:2]},
+        **known,
+    }
+
+
+def test_documents_at_paths(vault: Vault) -> None:
+    from vaultkit.search.scoring import docs_at
+
+    searcher = vault._searcher()
+    live = [doc for doc in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(doc)]
+    stored = {doc: searcher.stored_fields(doc)["path"] for doc in live}
+    wanted = [*sorted(stored.values())[:4], "no/such/note.md"]
+    assert docs_at(searcher, wanted) == {doc: path for doc, path in stored.items() if path in wanted}
+    assert docs_at(searcher, []) == {}

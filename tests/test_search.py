@@ -875,6 +875,28 @@ def test_exact_title_ranks_first(make_vault: MakeVault, open_vault: OpenVault) -
     assert ranked(vault, "apple apple apple")[0] == "Apple apple tips.md"
 
 
+def test_exact_title_ranks_first_from_any_rank(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """The note titled as the query is found by its title, not looked for among the best-scored hits only."""
+    files = {f"apple {i:03d}.md": f"# Apple apple {i}\n## apple\n" + "apple " * (20 + i % 7) + "\n" for i in range(90)}
+    files["Orchard.md"] = "---\naliases: [Apple]\n---\nTrees in rows.\n"  # the word only in its alias
+    files["a.md"] = "---\ntitle: Äpfel\n---\nA few.\n"  # casefolded as Python does: SQLite's NOCASE folds ASCII only
+    files["Obst.md"] = "---\naliases: [Äpfel!]\n---\n# Äpfel und Äpfel\n## Äpfel\n" + "Äpfel " * 30 + "\n"
+    files["pear.md"] = "---\naliases: [Apple]\n---\npears\n"
+    vault = open_vault(make_vault(files))
+    everything = ranked(vault, "apple", limit=None)
+    assert everything.index("Orchard.md") == 0 and everything.index("pear.md") == 1  # both aliased "Apple"
+    words_only = sorted(vault.search("apple", limit=None)[2:], key=lambda h: -h.score)
+    assert [h.path for h in words_only] == everything[2:]
+    assert max(h.score for h in words_only) > vault.search("apple", limit=1)[0].score  # lifted by its alias
+    for limit in (1, 2, 5):
+        assert ranked(vault, "apple", limit=limit) == everything[:limit]
+    assert ranked(vault, "äpfel")[:2] == ["a.md", "Obst.md"]
+    assert ranked(vault, "ÄPFEL", limit=1) == ["a.md"]
+    assert vault.search("ÄPFEL", limit=1)[0].score < vault.search("ÄPFEL")[1].score
+    assert ranked(vault, "Orchard", limit=1) == ["Orchard.md"]  # the file name
+    assert ranked(vault, "trees", limit=1) == ["Orchard.md"]  # no exact title: the usual order
+
+
 # ---------------------------------------------------------------------------------------------------------
 # 5. Relevance on the sample vault
 # ---------------------------------------------------------------------------------------------------------

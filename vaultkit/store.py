@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from .model import Link, Note, TagOccurrence
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the tables or the meaning of stored values change: older stores are rebuilt."""
 
 _SCHEMA = """
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS files (
     hash TEXT, encoding TEXT, error TEXT
 );
 CREATE TABLE IF NOT EXISTS notes (
-    path TEXT PRIMARY KEY, title TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, text TEXT NOT NULL
+    path TEXT PRIMARY KEY, title TEXT NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, text TEXT NOT NULL,
+    title_key TEXT NOT NULL, name_key TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS links (
     source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, subpath TEXT,
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS tags (path TEXT NOT NULL, tag TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE INDEX IF NOT EXISTS notes_name ON notes (name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS notes_title ON notes (title COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS notes_title_key ON notes (title_key);
+CREATE INDEX IF NOT EXISTS notes_name_key ON notes (name_key);
 """
 
 
@@ -307,8 +310,16 @@ class Store:
         data = note.to_dict()
         text = data.pop("text")
         self.db.execute(
-            "INSERT INTO notes (path, title, name, data, text) VALUES (?, ?, ?, ?, ?)",
-            (note.path, note.title, note.name, json.dumps(data, ensure_ascii=False), text),
+            "INSERT INTO notes (path, title, name, data, text, title_key, name_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                note.path,
+                note.title,
+                note.name,
+                json.dumps(data, ensure_ascii=False),
+                text,
+                note.title.casefold(),
+                note.name.casefold(),
+            ),
         )
         self.db.executemany(
             "INSERT INTO aliases (alias, path) VALUES (?, ?)",
@@ -410,6 +421,19 @@ class Store:
         by_alias = [r[0] for r in self.db.execute("SELECT path FROM aliases WHERE alias = ?", (folded,))]
         return {"name": sorted(by_name), "title": sorted(by_title), "alias": sorted(set(by_alias))}
 
+    def exact_titles(self, key: str) -> set[str]:
+        """Paths of the notes whose title, file name (without ``.md``) or an alias is ``key`` (casefolded).
+
+        Compared with Python's ``casefold()`` (stored keys), not SQLite's ``NOCASE``, which folds
+        ASCII letters only: "Straße" is "STRASSE" here.
+        """
+        rows = self.db.execute(
+            "SELECT path FROM notes WHERE title_key = ?1 UNION SELECT path FROM notes WHERE name_key = ?1"
+            " UNION SELECT path FROM aliases WHERE alias = ?1",
+            (key,),
+        )
+        return {r[0] for r in rows}
+
     def frontmatter_errors(self) -> list[tuple[str, str]]:
         """``(path, message)`` of notes whose frontmatter could not be read."""
         rows = self.db.execute(
@@ -423,18 +447,6 @@ class Store:
         out: dict[str, list[str]] = {}
         for alias, path in self.db.execute("SELECT alias, path FROM aliases ORDER BY rowid"):
             out.setdefault(path, []).append(alias)
-        return out
-
-    def aliases_of(self, paths: Iterable[str]) -> dict[str, list[str]]:
-        """The aliases (casefolded) of some notes, by path; notes without aliases are left out."""
-        wanted = list(dict.fromkeys(paths))
-        out: dict[str, list[str]] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            query = f"SELECT alias, path FROM aliases WHERE path IN ({marks}) ORDER BY rowid"
-            for alias, path in self.db.execute(query, chunk):
-                out.setdefault(path, []).append(alias)
         return out
 
     def tag_rows(self) -> list[tuple[str, str]]:

@@ -612,8 +612,8 @@ class _SearchContext:
         note = self._notes.get(path)
         return (note.text, note.tag_occurrences) if note is not None else self.vault.store.note_text_and_tags(path)
 
-    def aliases(self, paths: list[str]) -> dict[str, list[str]]:
-        return self.vault.store.aliases_of(paths)
+    def exact_titles(self, key: str) -> set[str]:
+        return self.vault.store.exact_titles(key)
 
     def graph_paths(self, name: str, value: str) -> set[str]:
         vault = self.vault

@@ -13,7 +13,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,11 +32,9 @@ from .analysis import (
     tokens,
 )
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
-from .scoring import PathSet, best, paths_of, score_query
+from .scoring import PathSet, best, docs_at, paths_of, score_docs, score_query
 
 _SORTS = ("score", "modified", "title")
-EXACT_TITLE_MARGIN = 50
-"""Hits ranked beyond the limit that may still move up because their title equals the query."""
 _TEXT_FIELDS = {
     "path": "pathtext",
     "file": "filename",
@@ -81,8 +78,8 @@ class SearchContext(Protocol):
     def graph_paths(self, name: str, value: str) -> set[str]:
         """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
 
-    def aliases(self, paths: list[str]) -> dict[str, list[str]]:
-        """The aliases (casefolded) of some notes, by path."""
+    def exact_titles(self, key: str) -> set[str]:
+        """Paths of the notes whose title, file name or an alias, casefolded, is ``key``."""
 
 
 class _Compiler:
@@ -539,7 +536,7 @@ def run_search(
     compiled = _Compiler(searcher, ctx).compile(node)
     if isinstance(compiled, wq.Not):
         compiled = wq.AndNot(wq.Every(), compiled.query)
-    wanted = None if limit is None or sort != "score" else limit + EXACT_TITLE_MARGIN
+    wanted = None if limit is None or sort != "score" else limit
     known: dict[int, str] = {}  # paths of the notes a graph filter found
     scores = score_query(searcher, compiled, wanted, known)
     # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
@@ -552,30 +549,30 @@ def run_search(
         path_of = paths_of(searcher, tie, read, known)
         first = heapq.nsmallest(wanted - len(above), tie, key=path_of.__getitem__)
         ranked = {doc: ranked[doc] for doc in above + first}
+    # a note titled (or named, or aliased) exactly as the query comes first, wherever its score ranks it
+    exact = _exact_title_key(node) if sort == "score" else None
+    titled: set[int] = set()
+    if exact:
+        titled = set(docs_at(searcher, ctx.exact_titles(exact)))
+        unranked = [doc for doc in titled if doc not in ranked]
+        if unranked:  # found by the store, scored here only if the query matches them
+            ranked = {**ranked, **score_docs(searcher, compiled, unranked, scores)}
     found = []
     for docnum, score in ranked.items():
         stored = read.get(docnum) or searcher.stored_fields(docnum)
         path = stored["path"]
-        found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0)))
+        found.append((path, stored.get("title", path), float(score or 0.0), int(stored.get("mtime") or 0), docnum))
     found.sort(key=lambda item: (-item[2], item[0]))
     if sort == "modified":
         found.sort(key=lambda item: (-item[3], item[0]))
     elif sort == "title":
         found.sort(key=lambda item: (item[1].casefold(), item[0]))
-    else:
-        exact = _exact_title_key(node)
-        if exact:
-            aliases = ctx.aliases([item[0] for item in found])
-            found.sort(
-                key=lambda item: (
-                    0 if _title_matches(item[0], item[1], exact, aliases.get(item[0], ())) else 1,
-                    -item[2],
-                )
-            )
+    elif titled:
+        found.sort(key=lambda item: item[4] not in titled)  # stable: by score within each part
     found = found[:limit] if limit is not None else found
     hits = []
     tags = bool(_positive_tags(node))  # tag lines come from the whole stored note, words from its text only
-    for path, title, score, _ in found:
+    for path, title, score, _, _ in found:
         if tags:
             tagged = ctx.note_text_and_tags(path)
             text, occurrences = tagged if tagged is not None else (None, ())
@@ -592,12 +589,3 @@ def _exact_title_key(node: ast.Node) -> str | None:
     if isinstance(node, ast.And) and all(isinstance(i, ast.Term) for i in node.items):
         return " ".join(i.text for i in node.items if isinstance(i, ast.Term)).casefold()
     return None
-
-
-def _title_matches(path: str, title: str, key: str, aliases: Iterable[str]) -> bool:
-    if title.casefold() == key:
-        return True
-    name = re.sub(r"\.md$", "", path.rsplit("/", 1)[-1], flags=re.IGNORECASE)
-    if name.casefold() == key:
-        return True
-    return any(a.casefold() == key for a in aliases)

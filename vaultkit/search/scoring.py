@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -809,6 +809,59 @@ def score_query(searcher: Any, q: Any, limit: int | None = None, paths: dict[int
         return scorer.best_of(q, limit)
     found = scorer.pruned(q, limit)
     return found if found is not None else scorer.run(q)
+
+
+def score_docs(searcher: Any, q: Any, docs: Iterable[int], known: Scores | None = None) -> Scores:
+    """The scores of some documents (global numbers) for ``q``, leaving out those ``q`` does not match.
+
+    Scores in ``known`` (exact ones, as :func:`score_query` gives) are taken as they are. The rest
+    are scored as in a full run, but every word is read for these documents only (its posting
+    blocks that hold none of them are skipped) and phrases are checked for them only.
+    """
+    known = known or {}
+    out = {doc: known[doc] for doc in docs if doc in known}
+    rest = sorted({doc for doc in docs if doc not in known})
+    if not rest:
+        return out
+    scorer = _Scorer(searcher)
+    for leaf, offset in scorer.leaves:
+        start = bisect.bisect_left(rest, offset)
+        end = bisect.bisect_left(rest, offset + leaf.reader().doc_count_all())
+        scorer.candidates.append([doc - offset for doc in rest[start:end]])
+    scorer.common = {id(node) for node in _terms(q)}
+    scorer.only = set(rest)
+    found = scorer.run(q)
+    out.update((doc, found[doc]) for doc in rest if doc in found)
+    return out
+
+
+def _terms(q: Any) -> Iterator[Any]:
+    """Every ``Term`` node of a compiled query (under NOT too: :meth:`_Scorer._and_not` reads that side in full)."""
+    if type(q) is wq.Term:
+        yield q
+    if type(q) is PathSet:
+        return  # its children would be the OR of a term per path, built only when Whoosh runs it
+    for child in q.children():
+        yield from _terms(child)
+
+
+def docs_at(searcher: Any, paths: Iterable[str]) -> dict[int, str]:
+    """The global document numbers of the live notes at ``paths``, with their paths (one term lookup each)."""
+    out: dict[int, str] = {}
+    wanted = sorted(set(paths))
+    if not wanted:
+        return out
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for path in wanted:
+            try:
+                matcher = reader.postings("path", path)
+            except TermNotFound:
+                continue
+            while matcher.is_active():
+                out[matcher.id() + offset] = path
+                matcher.next()
+    return out
 
 
 def top(scores: Scores, limit: int | None) -> list[tuple[int, float]]:
