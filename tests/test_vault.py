@@ -1153,6 +1153,38 @@ def test_graph_filter_path_sets_match_the_full_listings(sample: Vault) -> None:
     assert {h.path for h in sample.search("has:unresolved", limit=None)} == {u.source for u in sample.unresolved()}
 
 
+def test_orphans_follow_each_refresh(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """Orphans are kept as a table by each refresh: a link added, resolved or removed elsewhere moves them."""
+    root = make_vault({"a.md": "# A\n", "b.md": "# B\n[[b]] [[later]]\n", "c.md": "# C\n[[a]]\n"})
+    vault = open_vault(root)
+
+    def orphans() -> list[str]:
+        listed = [r.path for r in vault.orphans()]
+        assert sorted(h.path for h in vault.search("orphan:true", limit=None)) == listed
+        worked_out = vault.store.db.execute(
+            "SELECT path FROM notes AS n WHERE NOT EXISTS"
+            " (SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path) ORDER BY path"
+        )
+        assert [r[0] for r in worked_out] == listed
+        return listed
+
+    vault.index()
+    assert orphans() == ["b.md", "c.md"]  # a self link does not count
+    (root / "a.md").write_text("# A\n[[b]]\n", encoding="utf-8")  # b gets a backlink from an edited note
+    vault.index()
+    assert orphans() == ["c.md"]
+    (root / "later.md").write_text("# Later\n", encoding="utf-8")  # resolves b's link: later is not an orphan
+    vault.index()
+    assert orphans() == ["c.md"]
+    (root / "c.md").unlink()  # a loses its only backlink
+    vault.index()
+    assert orphans() == ["a.md"]
+    (root / "later.md").rename(root / "later2.md")  # a new note nobody links to; b's link is unresolved again
+    vault.index()
+    assert orphans() == ["a.md", "later2.md"]
+    assert vault.index().changed is False and orphans() == ["a.md", "later2.md"]
+
+
 def test_an_older_store_gets_the_covering_link_index(tmp_path: Path) -> None:
     import sqlite3
 

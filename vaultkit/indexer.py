@@ -332,6 +332,8 @@ def refresh(
         unreadable = [e.path for e in errors if e.path in entries]
         _resolve(store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full)
         store.set_meta("resolve_aliases", str(resolve_aliases))
+        if added or updated or removed or attachment_changes or full:
+            store.update_orphans()  # kept as a table: queries read it instead of working it out
         parts = loader.parts()
         stack.close()  # the parse workers are done
         if search is not None:
