@@ -453,3 +453,29 @@ def test_folded_lines_fold_each_line_as_folded_text_does(monkeypatch: pytest.Mon
     note = "\n".join(["an ordinary line of words"] * 500 + ["the Café line"])
     assert analysis.folded_lines(note)[-1] == "the cafe line"
     assert calls == ["the café line"]
+
+
+_LINE_TEXT = st.text(alphabet=st.sampled_from(list("ab c\nxyZ연구실에서는漢字éÉＧａ-_#")), max_size=80)
+
+
+@given(
+    text=_LINE_TEXT, words=st.lists(st.sampled_from(["a", "ab", "c", "연구", "실에", "漢字", "xy", "ga"]), max_size=3)
+)
+def test_lines_holding_a_word_are_those_of_the_folded_lines(text: str, words: list[str]) -> None:
+    """The whole-note search (a note that needs only lowercasing) finds the lines a line-by-line search finds."""
+    from vaultkit.search.analysis import folded_lines, lines_holding
+
+    expected = [n for n, line in enumerate(folded_lines(text)) if any(w in line for w in words)]
+    assert lines_holding(text, words) == expected
+
+
+def test_lines_holding_a_word_once_or_many_times() -> None:
+    from vaultkit.search.analysis import lines_holding
+
+    text = "model model\nnothing\nA MODEL here\n\nmodels and a Café model\n모델 model"
+    assert lines_holding(text, ["model"]) == [0, 2, 4, 5]
+    assert lines_holding(text.replace("Café", "Cafe"), ["model", "nothing"]) == [0, 1, 2, 4, 5]
+    assert lines_holding("model\nmodel\n\nmodel", ["model"]) == [0, 1, 3]  # a word at the start of each line
+    assert lines_holding("ümodel\nmodel", ["model"]) == [0, 1]  # line by line (ü folds)
+    assert lines_holding(text, []) == []
+    assert lines_holding("", ["a"]) == []

@@ -1153,36 +1153,50 @@ def test_graph_filter_path_sets_match_the_full_listings(sample: Vault) -> None:
     assert {h.path for h in sample.search("has:unresolved", limit=None)} == {u.source for u in sample.unresolved()}
 
 
-def test_orphans_follow_each_refresh(make_vault: MakeVault, open_vault: OpenVault) -> None:
-    """Orphans are kept as a table by each refresh: a link added, resolved or removed elsewhere moves them."""
+def test_orphans_and_unresolved_follow_each_refresh(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """Orphans and notes with unresolved links are kept as tables by each refresh: a link added, resolved
+    or removed elsewhere moves them, also for notes the refresh did not parse again."""
     root = make_vault({"a.md": "# A\n", "b.md": "# B\n[[b]] [[later]]\n", "c.md": "# C\n[[a]]\n"})
     vault = open_vault(root)
+
+    def worked_out(sql: str) -> list[str]:
+        return [r[0] for r in vault.store.db.execute(sql)]
 
     def orphans() -> list[str]:
         listed = [r.path for r in vault.orphans()]
         assert sorted(h.path for h in vault.search("orphan:true", limit=None)) == listed
-        worked_out = vault.store.db.execute(
+        assert listed == worked_out(
             "SELECT path FROM notes AS n WHERE NOT EXISTS"
             " (SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path) ORDER BY path"
         )
-        assert [r[0] for r in worked_out] == listed
+        return listed
+
+    def unresolved() -> list[str]:
+        listed = sorted(vault.store.unresolved_sources())
+        assert sorted(h.path for h in vault.search("has:unresolved", limit=None)) == listed
+        assert [h.path for h in vault.search("has:unresolved", limit=1)] == listed[:1]
+        assert listed == sorted({u.source for u in vault.unresolved()})
+        assert listed == worked_out("SELECT DISTINCT source FROM links WHERE resolved IS NULL ORDER BY source")
         return listed
 
     vault.index()
-    assert orphans() == ["b.md", "c.md"]  # a self link does not count
-    (root / "a.md").write_text("# A\n[[b]]\n", encoding="utf-8")  # b gets a backlink from an edited note
+    assert (orphans(), unresolved()) == (["b.md", "c.md"], ["b.md"])  # a self link does not count
+    (root / "a.md").write_text("# A\n[[b]] [[nowhere]]\n", encoding="utf-8")  # b gets a backlink from an edit
     vault.index()
-    assert orphans() == ["c.md"]
-    (root / "later.md").write_text("# Later\n", encoding="utf-8")  # resolves b's link: later is not an orphan
+    assert (orphans(), unresolved()) == (["c.md"], ["a.md", "b.md"])
+    (root / "later.md").write_text("# Later\n", encoding="utf-8")  # resolves b's link; b is not parsed again
     vault.index()
-    assert orphans() == ["c.md"]
+    assert (orphans(), unresolved()) == (["c.md"], ["a.md"])
     (root / "c.md").unlink()  # a loses its only backlink
     vault.index()
-    assert orphans() == ["a.md"]
+    assert (orphans(), unresolved()) == (["a.md"], ["a.md"])
     (root / "later.md").rename(root / "later2.md")  # a new note nobody links to; b's link is unresolved again
     vault.index()
-    assert orphans() == ["a.md", "later2.md"]
-    assert vault.index().changed is False and orphans() == ["a.md", "later2.md"]
+    assert (orphans(), unresolved()) == (["a.md", "later2.md"], ["a.md", "b.md"])
+    (root / "a.md").unlink()
+    vault.index()
+    assert (orphans(), unresolved()) == (["b.md", "later2.md"], ["b.md"])  # b loses its backlink from a
+    assert vault.index().changed is False and (orphans(), unresolved()) == (["b.md", "later2.md"], ["b.md"])
 
 
 def test_an_older_store_gets_the_covering_link_index(tmp_path: Path) -> None:

@@ -330,10 +330,14 @@ def refresh(
 
         loader.finish_parts()  # the workers write their search segments while links resolve here
         unreadable = [e.path for e in errors if e.path in entries]
-        _resolve(store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full)
+        touched = _resolve(
+            store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full
+        )
         store.set_meta("resolve_aliases", str(resolve_aliases))
         if added or updated or removed or attachment_changes or full:
-            store.update_orphans()  # kept as a table: queries read it instead of working it out
+            # kept as tables, so that queries read them instead of working them out
+            store.update_orphans()
+            store.update_unresolved_sources(touched)
         parts = loader.parts()
         stack.close()  # the parse workers are done
         if search is not None:
@@ -415,8 +419,11 @@ def _resolve(
     old_aliases: dict[str, list[str]],
     resolve_aliases: bool,
     full: bool,
-) -> None:
-    """Re-resolve the links a change can affect, then re-check their heading/block subpaths."""
+) -> set[str] | None:
+    """Re-resolve the links a change can affect, then re-check their heading/block subpaths.
+
+    Returns the notes whose links were (re)resolved or removed, or None when every link was.
+    """
     aliases = store.aliases() if resolve_aliases else {}
     resolver = _resolver(entries, aliases)
 
@@ -430,6 +437,7 @@ def _resolve(
         for targets in store.link_target_pages():
             resolve(targets)
         pages: Iterable[list[tuple[str, int, str | None, str]]] = store.all_subpath_links()
+        touched: set[str] | None = None
     else:
         keys: set[str] = set()
         for path in (*added, *removed):
@@ -459,6 +467,7 @@ def _resolve(
             problem = check_subpath(subpath, found[0], found[1]) if found is not None else None
             problems.append((problem, source, seq))
         store.set_problems(problems)
+    return touched
 
 
 def link_context(links: Iterable[Link], text: str) -> list[str]:

@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS aliases_alias ON aliases (alias);
 CREATE INDEX IF NOT EXISTS aliases_path ON aliases (path);
 CREATE TABLE IF NOT EXISTS tags (path TEXT NOT NULL, tag TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS orphans (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS unresolved_sources (path TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE INDEX IF NOT EXISTS notes_name ON notes (name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS notes_title ON notes (title COLLATE NOCASE);
@@ -253,7 +254,7 @@ class Store:
 
     def clear(self) -> None:
         """Forget everything (inside the current transaction)."""
-        for table in ("files", "notes", "links", "aliases", "tags", "orphans"):
+        for table in ("files", "notes", "links", "aliases", "tags", "orphans", "unresolved_sources"):
             self.db.execute(f"DELETE FROM {table}")
 
     # ------------------------------------------------------------ files
@@ -493,9 +494,30 @@ class Store:
         rows = self.db.execute(f"SELECT {_LINK_COLUMNS} FROM links WHERE resolved IS NULL ORDER BY source, seq")
         return [_link_row(r) for r in rows]
 
+    def update_unresolved_sources(self, touched: Iterable[str] | None) -> None:
+        """Work out again which notes have a link that resolves to no file (inside a refresh, after resolving).
+
+        Only the notes in ``touched`` (whose links were resolved again, or removed) can have
+        changed; None (or many notes): all of them.
+        """
+        paths = None if touched is None else sorted(set(touched))
+        if paths is None or len(paths) > 2000:
+            self.db.execute("DELETE FROM unresolved_sources")
+            self.db.execute("INSERT INTO unresolved_sources SELECT DISTINCT source FROM links WHERE resolved IS NULL")
+            return
+        for start in range(0, len(paths), 500):
+            chunk = paths[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            self.db.execute(f"DELETE FROM unresolved_sources WHERE path IN ({marks})", chunk)
+            self.db.execute(
+                "INSERT INTO unresolved_sources SELECT DISTINCT source FROM links"
+                f" WHERE resolved IS NULL AND source IN ({marks})",
+                chunk,
+            )
+
     def unresolved_sources(self) -> set[str]:
-        """Paths of the notes with at least one link that resolves to no file (no link rows built)."""
-        return {r[0] for r in self.db.execute("SELECT DISTINCT source FROM links WHERE resolved IS NULL")}
+        """Paths of the notes with at least one link that resolves to no file (as of the last refresh)."""
+        return {r[0] for r in self.db.execute("SELECT path FROM unresolved_sources")}
 
     def problems(self) -> list[LinkRow]:
         """Resolved links whose heading or block subpath does not exist."""

@@ -36,7 +36,7 @@ import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import Analyzer, CompositeAnalyzer, Token, Tokenizer
@@ -267,6 +267,27 @@ def folded_lines(text: str) -> list[str]:
     if _NEVER_FOLDS.fullmatch(text):
         return text.lower().split("\n")
     return [folded_text(line) for line in text.split("\n")]
+
+
+def lines_holding(text: str, words: Iterable[str]) -> list[int]:
+    """0-based numbers, in order, of the lines of ``text`` whose :func:`folded_text` holds one of ``words``.
+
+    A note that needs only lowercasing is searched whole with ``str.find`` (a line is looked at
+    only where a word is); any other note line by line, as :func:`folded_lines` folds it.
+    """
+    found: set[int] = set()
+    if _NEVER_FOLDS.fullmatch(text):
+        low = text.lower()  # the same line breaks: lowercasing never adds or removes one
+        for word in words:
+            at = low.find(word)
+            while at >= 0:
+                found.add(low.count("\n", 0, at))
+                end = low.find("\n", at)
+                at = low.find(word, end + 1) if end >= 0 else -1  # on to the next line
+        return sorted(found)
+    folded = folded_lines(text)
+    wanted = tuple(words)
+    return [number for number, line in enumerate(folded) if any(word in line for word in wanted)]
 
 
 def _normalize_term(text: str) -> str:

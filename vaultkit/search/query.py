@@ -10,6 +10,7 @@ properties or graph, and enter the Whoosh query as a set of paths.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -24,15 +25,15 @@ from ..model import Note, TagOccurrence
 from . import syntax as ast
 from .analysis import (
     KOREAN_AVAILABLE,
-    folded_lines,
     is_cjk_char,
     korean_analyzer,
+    lines_holding,
     query_terms,
     token_spans,
     tokens,
 )
 from .index import DEFAULT_FIELDS, MAX_INDEXED_CHARS
-from .scoring import PathSet, best, docs_at, paths_of, score_docs, score_query
+from .scoring import PathSet, best, docs_at, first_by_path, paths_of, score_docs, score_query
 
 _SORTS = ("score", "modified", "title")
 _TEXT_FIELDS = {
@@ -456,6 +457,21 @@ def _tag_lines(occurrences: Iterable[TagOccurrence], tags: list[str]) -> dict[in
     return out
 
 
+@functools.lru_cache(maxsize=128)
+def _plan(node: ast.Node) -> tuple[list[list[str]], dict[str, int], list[str], tuple[str, ...], bool]:
+    """What :func:`highlight` looks for, worked out once per query rather than once per hit.
+
+    The token sequences of the positive words, the fuzzy words, the positive tags, the first token
+    of each sequence, and whether a line can only match when it holds one of those first tokens
+    (ASCII words and CJK bigrams are their own text; fuzzy words can match other text).
+    """
+    wanted = _match_words(node)
+    fuzzy = _fuzzy_terms(node)
+    firsts = tuple(dict.fromkeys(seq[0] for seq in wanted))
+    quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
+    return wanted, fuzzy, _positive_tags(node), firsts, quick
+
+
 def highlight(
     text: str, node: ast.Node, tag_occurrences: Iterable[TagOccurrence] = (), max_lines: int = 50
 ) -> tuple[tuple[int, ...], Snippet | None]:
@@ -464,18 +480,22 @@ def highlight(
     Words and phrases match by their analysed tokens; ``tag:`` queries match the lines where the
     tag (or a child of it) is written (``tag_occurrences``: the note's, needed for those only).
     """
-    wanted = _match_words(node)
-    fuzzy = _fuzzy_terms(node)
-    tag_lines = _tag_lines(tag_occurrences, _positive_tags(node))
+    wanted, fuzzy, tags, firsts, quick = _plan(node)
+    tag_lines = _tag_lines(tag_occurrences, tags) if tags else {}
     if not wanted and not tag_lines and not fuzzy:
         return (), None
     lines: list[int] = []
     best: tuple[int, int] | None = None  # (distinct matches, line number)
-    firsts = {seq[0] for seq in wanted}
-    # A line can only match if it holds the word itself (ASCII words, and CJK bigrams, are their own text).
-    quick = all(w.isascii() or all(is_cjk_char(ch) for ch in w) for w in firsts) and not fuzzy
-    all_lines = text[:MAX_INDEXED_CHARS].split("\n")
-    folded = folded_lines(text[:MAX_INDEXED_CHARS]) if quick and firsts else None
+    body = text[:MAX_INDEXED_CHARS]
+    all_lines = body.split("\n")
+    numbers: Iterable[int]
+    if quick:
+        # only the lines holding a word in their folded text ("café" holds the token "cafe", "Ｇａｍｍａ"
+        # "gamma"), and the lines where a wanted tag is written
+        holding = {number + 1 for number in lines_holding(body, firsts)} if firsts else set()
+        numbers = sorted(holding | {n for n in tag_lines if 1 <= n <= len(all_lines)})
+    else:
+        numbers = range(1, len(all_lines) + 1)
 
     def fuzzy_spans(line: str) -> list[tuple[int, int]]:
         return [(a, b) for t, a, b in token_spans(line) if any(within_distance(w, t, d) for w, d in fuzzy.items())]
@@ -489,12 +509,9 @@ def highlight(
         return out
 
     # Each line is counted from its tokens alone; character offsets are worked out for the best line only.
-    for number, line in enumerate(all_lines, 1):
+    for number in numbers:
+        line = all_lines[number - 1]
         if not line:
-            continue
-        # a line without a tag is skipped when there are no words (only tags are highlighted: nothing was
-        # folded) or none of them is in the folded line ("café" holds the token "cafe", "Ｇａｍｍａ" "gamma")
-        if quick and number not in tag_lines and (folded is None or not any(w in folded[number - 1] for w in firsts)):
             continue
         distinct = _line_words(tokens(line), wanted) if wanted else 0
         if fuzzy:
@@ -538,7 +555,10 @@ def run_search(
         compiled = wq.AndNot(wq.Every(), compiled.query)
     wanted = None if limit is None or sort != "score" else limit
     known: dict[int, str] = {}  # paths of the notes a graph filter found
-    scores = score_query(searcher, compiled, wanted, known)
+    if type(compiled) is PathSet and wanted is not None:  # a filter alone: its first notes by path
+        scores = first_by_path(searcher, compiled, wanted)
+    else:
+        scores = score_query(searcher, compiled, wanted, known)
     # equal scores are ordered by path, whatever segment a note landed in: the whole tie at the cut is kept
     ranked = best(scores, wanted) if wanted is not None else scores
     read: dict[int, dict[str, Any]] = {}  # stored fields already read

@@ -845,6 +845,23 @@ def _terms(q: Any) -> Iterator[Any]:
         yield from _terms(child)
 
 
+def first_by_path(searcher: Any, q: PathSet, limit: int) -> Scores:
+    """The first ``limit`` notes of ``q`` by path, scored as :func:`score_query` scores them.
+
+    Every note of a path set scores the same, so the best ``limit`` (ties by path) are simply its
+    first paths that are in the index: looked up a few at a time, with no map of all paths.
+    """
+    score = q.score or 1.0
+    ordered = sorted(q.paths)
+    out: Scores = {}
+    start = 0
+    while len(out) < limit and start < len(ordered):
+        chunk = ordered[start : start + limit - len(out)]
+        start += len(chunk)
+        out.update((doc, score) for doc in docs_at(searcher, chunk))
+    return out
+
+
 def docs_at(searcher: Any, paths: Iterable[str]) -> dict[int, str]:
     """The global document numbers of the live notes at ``paths``, with their paths (one term lookup each)."""
     out: dict[int, str] = {}
