@@ -1148,7 +1148,7 @@ def test_copy_of_sample_is_identical_to_repo(sample_root: Path) -> None:
 def test_graph_filter_path_sets_match_the_full_listings(sample: Vault) -> None:
     """The search filters `orphan:` and `has:unresolved` read path sets straight from the store."""
     assert sample.store.orphan_paths() == {r.path for r in sample.orphans()}
-    assert sample.store.unresolved_sources() == {u.source for u in sample.unresolved()}
+    assert sample.store.unresolved_sources() == sorted({u.source for u in sample.unresolved()})
     assert {h.path for h in sample.search("orphan:true", limit=None)} == {r.path for r in sample.orphans()}
     assert {h.path for h in sample.search("has:unresolved", limit=None)} == {u.source for u in sample.unresolved()}
 
@@ -1172,7 +1172,7 @@ def test_orphans_and_unresolved_follow_each_refresh(make_vault: MakeVault, open_
         return listed
 
     def unresolved() -> list[str]:
-        listed = sorted(vault.store.unresolved_sources())
+        listed = vault.store.unresolved_sources()
         assert sorted(h.path for h in vault.search("has:unresolved", limit=None)) == listed
         assert [h.path for h in vault.search("has:unresolved", limit=1)] == listed[:1]
         assert listed == sorted({u.source for u in vault.unresolved()})

@@ -369,20 +369,24 @@ class Store:
         data["text"] = row[1]
         return Note.from_dict(data)
 
-    def note_text(self, path: str) -> str | None:
-        """The stored text of the note at ``path`` (without decoding the rest of the note), or None."""
-        row = self.db.execute("SELECT text FROM notes WHERE path = ?", (path,)).fetchone()
-        return None if row is None or row[0] is None else str(row[0])
+    def hit_texts(self, paths: Iterable[str], tags: bool = False) -> dict[str, tuple[str, tuple[TagOccurrence, ...]]]:
+        """The stored text of some notes, by path (notes not stored are left out), in one query.
 
-    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
-        """The stored text of a note and where its tags are written (without decoding the rest), or None."""
-        row = self.db.execute(
-            "SELECT text, json_extract(data, '$.tag_occurrences') FROM notes WHERE path = ?", (path,)
-        ).fetchone()
-        if row is None:
-            return None
-        found = json.loads(row[1]) if row[1] else ()
-        return str(row[0] or ""), tuple(TagOccurrence(t["tag"], t["line"]) for t in found)
+        With ``tags``, also where each note's tags are written (what a ``tag:`` hit's lines are
+        found in); the rest of the note is not decoded.
+        """
+        wanted = list(dict.fromkeys(paths))
+        out: dict[str, tuple[str, tuple[TagOccurrence, ...]]] = {}
+        places = "json_extract(data, '$.tag_occurrences')" if tags else "NULL"
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for path, text, found in self.db.execute(
+                f"SELECT path, text, {places} FROM notes WHERE path IN ({marks})", chunk
+            ):
+                occurrences = tuple(TagOccurrence(t["tag"], t["line"]) for t in json.loads(found)) if found else ()
+                out[path] = (str(text or ""), occurrences)
+        return out
 
     def notes(self) -> Iterator[Note]:
         """Every stored note, sorted by path."""
@@ -515,9 +519,9 @@ class Store:
                 chunk,
             )
 
-    def unresolved_sources(self) -> set[str]:
-        """Paths of the notes with at least one link that resolves to no file (as of the last refresh)."""
-        return {r[0] for r in self.db.execute("SELECT path FROM unresolved_sources")}
+    def unresolved_sources(self) -> list[str]:
+        """Paths of the notes with at least one link that resolves to no file, by path (as of the last refresh)."""
+        return [r[0] for r in self.db.execute("SELECT path FROM unresolved_sources ORDER BY path")]
 
     def problems(self) -> list[LinkRow]:
         """Resolved links whose heading or block subpath does not exist."""

@@ -19,7 +19,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -604,18 +604,17 @@ class _SearchContext:
             self._notes[path] = self.vault.store.note(path)
         return self._notes[path]
 
-    def note_text(self, path: str) -> str | None:
-        note = self._notes.get(path)
-        return note.text if note is not None else self.vault.store.note_text(path)
-
-    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
-        note = self._notes.get(path)
-        return (note.text, note.tag_occurrences) if note is not None else self.vault.store.note_text_and_tags(path)
+    def hit_texts(self, paths: list[str], tags: bool) -> dict[str, tuple[str, tuple[TagOccurrence, ...]]]:
+        out = {p: (n.text, n.tag_occurrences) for p in paths if (n := self._notes.get(p)) is not None}
+        rest = [p for p in paths if p not in out]
+        if rest:
+            out.update(self.vault.store.hit_texts(rest, tags))
+        return out
 
     def exact_titles(self, key: str) -> set[str]:
         return self.vault.store.exact_titles(key)
 
-    def graph_paths(self, name: str, value: str) -> set[str]:
+    def graph_paths(self, name: str, value: str) -> Collection[str]:
         vault = self.vault
         if name == "links-to":
             return {b.source for b in vault.backlinks(value)}

@@ -14,7 +14,7 @@ import functools
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -70,13 +70,10 @@ class SearchContext(Protocol):
     def note(self, path: str) -> Note | None:
         """A stored note."""
 
-    def note_text(self, path: str) -> str | None:
-        """A stored note's text only (what a hit's lines are found in)."""
+    def hit_texts(self, paths: list[str], tags: bool) -> dict[str, tuple[str, tuple[TagOccurrence, ...]]]:
+        """Stored notes' text (what a hit's lines are found in) and, with ``tags``, where their tags are written."""
 
-    def note_text_and_tags(self, path: str) -> tuple[str, tuple[TagOccurrence, ...]] | None:
-        """A stored note's text and where its tags are written (what a ``tag:`` hit's lines are found in)."""
-
-    def graph_paths(self, name: str, value: str) -> set[str]:
+    def graph_paths(self, name: str, value: str) -> Collection[str]:
         """Paths selected by a graph filter (``links-to``, ``linked-from``, ``orphan``, ``has``)."""
 
     def exact_titles(self, key: str) -> set[str]:
@@ -592,12 +589,9 @@ def run_search(
     found = found[:limit] if limit is not None else found
     hits = []
     tags = bool(_positive_tags(node))  # tag lines come from the whole stored note, words from its text only
+    texts = ctx.hit_texts([item[0] for item in found], tags)
     for path, title, score, _, _ in found:
-        if tags:
-            tagged = ctx.note_text_and_tags(path)
-            text, occurrences = tagged if tagged is not None else (None, ())
-        else:
-            text, occurrences = ctx.note_text(path), ()
+        text, occurrences = texts.get(path, (None, ()))
         lines, snippet = highlight(text, node, occurrences) if text is not None else ((), None)
         hits.append(Hit(path, title, round(score, 4), lines, snippet))
     return hits

@@ -601,9 +601,15 @@ class PathSet(wq.ConstantScoreQuery):  # type: ignore[misc]
     """
 
     def __init__(self, paths: Iterable[str], score: float = 0.0) -> None:
+        given = paths if isinstance(paths, list) else None  # perhaps in order already (a store listing)
         self.paths: frozenset[str] = frozenset(paths)
         self.score = score
         self._child: Any = None
+        self._given = given
+
+    def ordered(self) -> list[str]:
+        """The paths, sorted (quick when they were given as a list in order)."""
+        return sorted(self._given if self._given is not None else self.paths)
 
     @property
     def child(self) -> Any:
@@ -852,7 +858,7 @@ def first_by_path(searcher: Any, q: PathSet, limit: int) -> Scores:
     first paths that are in the index: looked up a few at a time, with no map of all paths.
     """
     score = q.score or 1.0
-    ordered = sorted(q.paths)
+    ordered = q.ordered()
     out: Scores = {}
     start = 0
     while len(out) < limit and start < len(ordered):
