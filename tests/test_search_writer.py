@@ -19,7 +19,7 @@ from whoosh.writing import SegmentWriter
 from vaultkit.parse import parse_note
 from vaultkit.search.index import make_schema, note_document
 from vaultkit.search.postings import document_postings, fast_fields, positions_postings
-from vaultkit.search.writer import VaultSegmentWriter
+from vaultkit.search.writer import POSTING_BLOCK, VaultSegmentWriter
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_vault"
 
@@ -206,6 +206,12 @@ def test_long_posting_lists_equal_whoosh(tmp_path: Path) -> None:
         assert max(r.doc_frequency(f, t) for f, t in r.all_terms()) > 128
     assert contents(fast) == contents(stock)
     assert term_stats(fast) == term_stats(stock)
+    with fast.reader() as r, stock.reader() as rs:  # the same postings, in fewer and longer blocks
+        field, text = max(r.all_terms(), key=lambda term: r.doc_frequency(*term))
+        count = r.doc_frequency(field, text)
+        assert count > 128
+        assert r.postings(field, text)._blocklength == min(count, POSTING_BLOCK)
+        assert rs.postings(field, text)._blocklength == 128
     with fast.searcher() as fs, stock.searcher() as ss:  # block-quality skipping reads the block infos
         from whoosh.query import Term
 
