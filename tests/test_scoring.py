@@ -383,12 +383,35 @@ def test_scores_of_some_documents_equal_those_of_a_full_run(vault: Vault, text: 
     }
 
 
-def test_documents_at_paths(vault: Vault) -> None:
+@pytest.mark.parametrize("small", [10**6, 0], ids=["path maps", "term lookups"])
+def test_documents_at_paths(vault: Vault, small: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vaultkit.search.scoring as scoring
     from vaultkit.search.scoring import docs_at
 
     searcher = vault._searcher()
+    monkeypatch.setattr(scoring, "SMALL_SEGMENT", small)
+    for leaf, _ in searcher.leaf_searchers():
+        if not small:  # no segment's path map: every path is looked up as a term
+            monkeypatch.delattr(leaf.reader(), "_vaultkit_paths", raising=False)
     live = [doc for doc in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(doc)]
     stored = {doc: searcher.stored_fields(doc)["path"] for doc in live}
     wanted = [*sorted(stored.values())[:4], "no/such/note.md"]
     assert docs_at(searcher, wanted) == {doc: path for doc, path in stored.items() if path in wanted}
     assert docs_at(searcher, []) == {}
+
+
+def test_segments_with_deletions_are_read_a_block_at_a_time(vault: Vault) -> None:
+    """No Whoosh ``FilterMatcher`` (which decodes a block's ids one by one as it is made) for W3 posting blocks."""
+    from vaultkit.search.scoring import _Scorer, _WithDeletions
+
+    searcher = vault._searcher()
+    scorer = _Scorer(searcher)
+    made = set()
+    for leaf, _ in scorer.leaves:
+        reader = leaf.reader()
+        for field, text in reader.all_terms():
+            if field == "content" and reader.doc_frequency(field, text) > 1:
+                made.add((reader.has_deletions(), type(scorer._matcher(reader, field, text)).__name__))
+    if any(reader.has_deletions() for reader, _ in searcher.ixreader.leaf_readers()):
+        assert (True, _WithDeletions.__name__) in made
+    assert (True, "FilterMatcher") not in made

@@ -26,7 +26,7 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from pickle import loads
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3TermsReader, _lenfield
@@ -43,6 +43,9 @@ FIRST_BATCH = 64
 COMMON_WORD = 256
 """Notes a word must be in to count as common: with a limit, common words are scored only for the
 notes the rarer words of the query found, when that is enough (:meth:`_Scorer.pruned`)."""
+
+SMALL_SEGMENT = 1000
+"""Documents in a segment small enough that its map of paths is read whole rather than a path looked up at a time."""
 
 Scores = dict[int, float]
 """Global document number -> score."""
@@ -68,14 +71,28 @@ def _lengths(reader: Any, fieldname: str) -> bytes | None:
     return lengths
 
 
+class _WithDeletions(NamedTuple):
+    """A segment's posting list (a W3 block matcher) and the segment's deleted documents, left out as blocks are read.
+
+    Whoosh's ``FilterMatcher`` does the same, but moves to the first live document as soon as it
+    is made: it decodes the first block's ids one by one in Python (up to 1,024 of them), for
+    every word, field and segment with deletions, before a block is read here.
+    """
+
+    child: Any
+    deleted: frozenset[int] | set[int]
+
+
 def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float], list[bytes]]:
     """Document numbers, weights (and encoded values) of a posting list, a whole block at a time when possible."""
     ids: list[int] = []
     weights: list[float] = []
     encoded: list[bytes] = []
-    if type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher:
+    if type(matcher) is _WithDeletions or (
+        type(matcher) is FilterMatcher and matcher._exclude and type(matcher.child) is W3LeafMatcher
+    ):
         # a segment with deleted documents: read whole blocks and drop the deleted ones
-        deleted = matcher._ids
+        deleted = matcher.deleted if type(matcher) is _WithDeletions else matcher._ids
         ids, weights, encoded = _postings(matcher.child, values)
         if deleted and len(deleted) * 8 > len(ids):
             keep = [i for i, doc in enumerate(ids) if doc not in deleted]
@@ -132,7 +149,9 @@ def _postings_for(matcher: Any, only: list[int]) -> tuple[list[int], list[float]
     """
     deleted: frozenset[int] | set[int] = frozenset()
     leaf = matcher
-    if type(leaf) is FilterMatcher and leaf._exclude:
+    if type(leaf) is _WithDeletions:
+        deleted, leaf = leaf.deleted, leaf.child
+    elif type(leaf) is FilterMatcher and leaf._exclude:
         deleted, leaf = leaf._ids, leaf.child
     if type(leaf) is not W3LeafMatcher or leaf._byteids:
         wanted = set(only)
@@ -334,7 +353,11 @@ class _Scorer:
         fmt = reader.schema[fieldname].format
         matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(fieldname, text))
         deleted = reader.deleted_docs_set
-        return FilterMatcher(matcher, deleted, exclude=True) if deleted else matcher
+        if not deleted:
+            return matcher
+        if type(matcher) is W3LeafMatcher and not matcher._byteids:
+            return _WithDeletions(matcher, deleted)  # read a block at a time by _postings / _postings_for
+        return FilterMatcher(matcher, deleted, exclude=True)
 
     def _whoosh(self, q: Any) -> Scores:
         """Whoosh's own matcher for a node without a rule here (a phrase with slop, an OR with a minimum...)."""
@@ -869,13 +892,22 @@ def first_by_path(searcher: Any, q: PathSet, limit: int) -> Scores:
 
 
 def docs_at(searcher: Any, paths: Iterable[str]) -> dict[int, str]:
-    """The global document numbers of the live notes at ``paths``, with their paths (one term lookup each)."""
+    """The global document numbers of the live notes at ``paths``, with their paths.
+
+    A path is one term lookup in a large segment; a small segment (an edit's) is looked at through
+    its map of paths (:func:`_segment_paths`, made once per segment), and so is any segment whose
+    map is made already: a live index has a few large segments and several small ones.
+    """
     out: dict[int, str] = {}
     wanted = sorted(set(paths))
     if not wanted:
         return out
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
+        if reader.doc_count_all() <= SMALL_SEGMENT or hasattr(reader, "_vaultkit_paths"):
+            by_path = _segment_paths(reader)[1]
+            out.update((doc + offset, path) for path in wanted if (doc := by_path.get(path)) is not None)
+            continue
         for path in wanted:
             try:
                 matcher = reader.postings("path", path)
