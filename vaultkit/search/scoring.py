@@ -83,6 +83,19 @@ class _WithDeletions(NamedTuple):
     deleted: frozenset[int] | set[int]
 
 
+def without_deleted(matcher: Any, deleted: frozenset[int] | set[int]) -> Any:
+    """A segment's posting ``matcher`` without its ``deleted`` documents, for :func:`_postings` and ``_postings_for``.
+
+    A W3 block matcher is wrapped as :class:`_WithDeletions` (deletions dropped as whole blocks are
+    read); any other in Whoosh's ``FilterMatcher``.
+    """
+    if not deleted:
+        return matcher
+    if type(matcher) is W3LeafMatcher and not matcher._byteids:
+        return _WithDeletions(matcher, deleted)
+    return FilterMatcher(matcher, deleted, exclude=True)
+
+
 def _postings(matcher: Any, values: bool = False) -> tuple[list[int], list[float], list[bytes]]:
     """Document numbers, weights (and encoded values) of a posting list, a whole block at a time when possible."""
     ids: list[int] = []
@@ -352,12 +365,7 @@ class _Scorer:
             return reader.postings(fieldname, text)
         fmt = reader.schema[fieldname].format
         matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(fieldname, text))
-        deleted = reader.deleted_docs_set
-        if not deleted:
-            return matcher
-        if type(matcher) is W3LeafMatcher and not matcher._byteids:
-            return _WithDeletions(matcher, deleted)  # read a block at a time by _postings / _postings_for
-        return FilterMatcher(matcher, deleted, exclude=True)
+        return without_deleted(matcher, reader.deleted_docs_set)
 
     def _whoosh(self, q: Any) -> Scores:
         """Whoosh's own matcher for a node without a rule here (a phrase with slop, an OR with a minimum...)."""

@@ -272,9 +272,7 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         if type(reader) is not SegmentReader or type(terms) is not W3TermsReader:
             super().add_postings_to_pool(reader, startdoc, docmap)
             return
-        from whoosh.matching.wrappers import FilterMatcher
-
-        from .scoring import _postings  # block-wise decoding (deleted notes dropped), shared with scoring
+        from .scoring import _postings, without_deleted  # block-wise decoding, shared with scoring
 
         schema = self.schema
         deleted = reader.deleted_docs_set if reader.has_deletions() else None
@@ -285,7 +283,7 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
                 continue
             matcher = read(terms._postfile, info, schema[fieldname].format, term=(fieldname, tbytes))
             if deleted:
-                matcher = FilterMatcher(matcher, deleted, exclude=True)  # as the segment's reader does
+                matcher = without_deleted(matcher, deleted)  # as the segment's reader does, a block at a time
             ids, weights, values = _postings(matcher, values=True)
             docnums = [docmap[doc] for doc in ids] if docmap is not None else [startdoc + doc for doc in ids]
             add(fieldname, tbytes, docnums, weights, values)
