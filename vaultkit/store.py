@@ -46,13 +46,13 @@ CREATE TABLE IF NOT EXISTS aliases (alias TEXT NOT NULL, path TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS aliases_alias ON aliases (alias);
 CREATE INDEX IF NOT EXISTS aliases_path ON aliases (path);
 CREATE TABLE IF NOT EXISTS tags (path TEXT NOT NULL, tag TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS orphans (path TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS unresolved_sources (path TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_path ON tags (path);
 CREATE INDEX IF NOT EXISTS notes_name ON notes (name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS notes_title ON notes (title COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS notes_title_key ON notes (title_key);
 CREATE INDEX IF NOT EXISTS notes_name_key ON notes (name_key);
+CREATE TABLE IF NOT EXISTS orphans (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS unresolved_sources (path TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 
@@ -116,6 +116,13 @@ def _expected_tables() -> dict[str, list[str]]:
 
 _ORPHAN = "NOT EXISTS (SELECT 1 FROM links AS l WHERE l.resolved = n.path AND l.source != n.path)"
 """SQL condition on a note row ``n``: no other note links to it (one index lookup per note)."""
+
+
+def _chunks(values: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """``values`` a ``size`` at a time, each with its ``?, ?, ...`` placeholders (SQLite caps parameters)."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ", ".join("?" * len(chunk))
 
 
 class Store:
@@ -278,9 +285,7 @@ class Store:
             rows = self.db.execute("SELECT path, hash FROM files")
             return {path: digest for path, digest in rows if path in wanted}
         out: dict[str, str | None] = {}
-        for start in range(0, len(paths), 250):
-            chunk = paths[start : start + 250]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(paths, 250):
             out.update(self.db.execute(f"SELECT path, hash FROM files WHERE path IN ({marks})", chunk))
         return out
 
@@ -378,9 +383,7 @@ class Store:
         wanted = list(dict.fromkeys(paths))
         out: dict[str, tuple[str, tuple[TagOccurrence, ...]]] = {}
         places = "json_extract(data, '$.tag_occurrences')" if tags else "NULL"
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             for path, text, found in self.db.execute(
                 f"SELECT path, text, {places} FROM notes WHERE path IN ({marks})", chunk
             ):
@@ -509,9 +512,7 @@ class Store:
             self.db.execute("DELETE FROM unresolved_sources")
             self.db.execute("INSERT INTO unresolved_sources SELECT DISTINCT source FROM links WHERE resolved IS NULL")
             return
-        for start in range(0, len(paths), 500):
-            chunk = paths[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in _chunks(paths):
             self.db.execute(f"DELETE FROM unresolved_sources WHERE path IN ({marks})", chunk)
             self.db.execute(
                 "INSERT INTO unresolved_sources SELECT DISTINCT source FROM links"
@@ -532,9 +533,7 @@ class Store:
         """``(source, seq, target)`` of links whose lookup key is one of ``keys``."""
         out: list[tuple[str, int, str]] = []
         keys = list(set(keys))
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(keys):
             out.extend(
                 self.db.execute(
                     f"SELECT source, seq, target FROM links WHERE lookup IN ({marks})",
@@ -579,9 +578,7 @@ class Store:
         """``(source, seq, subpath, resolved)`` of subpath links from or to any of ``paths``."""
         out: list[tuple[str, int, str | None, str]] = []
         paths = list(set(paths))
-        for i in range(0, len(paths), 400):
-            chunk = paths[i : i + 400]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(paths, 400):
             out.extend(
                 self.db.execute(
                     f"SELECT source, seq, subpath, resolved FROM links WHERE {_SUBPATH_LINK}"
