@@ -362,6 +362,14 @@ def test_hit_texts_read_without_the_rest_of_the_notes(vault: Vault) -> None:
     assert vault.store.hit_texts([first] * 3) == {first: (notes[first].text, ())}
     assert vault.store.hit_texts([]) == {}
     assert any(note.tag_occurrences for note in vault.store.notes())
+    # the search context answers the same whether or not a query has read the notes already
+    from vaultkit.vault import _SearchContext
+
+    ctx = _SearchContext(vault)
+    for path in notes:
+        ctx.note(path)
+    for tags in (False, True):
+        assert ctx.hit_texts(list(notes), tags) == vault.store.hit_texts(paths, tags=tags)
 
 
 @pytest.mark.parametrize("text", QUERIES)

@@ -605,7 +605,7 @@ class _SearchContext:
         return self._notes[path]
 
     def hit_texts(self, paths: list[str], tags: bool) -> dict[str, tuple[str, tuple[TagOccurrence, ...]]]:
-        out = {p: (n.text, n.tag_occurrences) for p in paths if (n := self._notes.get(p)) is not None}
+        out = {p: (n.text, n.tag_occurrences if tags else ()) for p in paths if (n := self._notes.get(p)) is not None}
         rest = [p for p in paths if p not in out]
         if rest:
             out.update(self.vault.store.hit_texts(rest, tags))
