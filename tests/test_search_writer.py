@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
+from whoosh.qparser import QueryParser
 from whoosh.writing import SegmentWriter
 
 from vaultkit.parse import parse_note
@@ -132,6 +133,32 @@ def test_incremental_commits_and_merges_equal_whoosh(tmp_path: Path) -> None:
     stock = build(tmp_path / "stock", batches, SegmentWriter)
     fast = build(tmp_path / "fast", batches, VaultSegmentWriter)
     assert contents(fast) == contents(stock)
+
+
+def test_a_segment_whose_notes_are_all_deleted_is_dropped(tmp_path: Path) -> None:
+    """Saving one note again and again leaves one segment for it, not one per save (queries visit each)."""
+    docs = sample_documents()
+    saves = [[{**docs[0], "content": f"save {k} 저장 {k}"}] for k in range(4)]
+    batches = [docs, *saves]
+    stock = build(tmp_path / "stock", batches, SegmentWriter)
+    fast = build(tmp_path / "fast", batches, VaultSegmentWriter)
+    assert [s.doc_count() for s in stock._segments()] == [len(docs) - 1, 0, 0, 0, 1]  # Whoosh keeps them
+    assert [(s.doc_count_all(), s.doc_count()) for s in fast._segments()] == [(len(docs), len(docs) - 1), (1, 1)]
+    kept = {s.segment_id() for s in fast._segments()}
+    on_disk = {f.name.split(".")[0] for f in (tmp_path / "fast").iterdir() if f.name.startswith("notes_")}
+    assert on_disk - {"notes_WRITELOCK"} == kept  # the dropped segments' files are gone too
+    fast_contents, stock_contents = contents(fast), contents(stock)
+    # Whoosh's field totals count deleted notes until their segment goes: fewer of them are left here
+    assert fast_contents.pop("total_lengths")["content"] < stock_contents.pop("total_lengths")["content"]
+    assert fast_contents == stock_contents
+    with fast.searcher() as s:
+        assert [hit["path"] for hit in s.search(QueryParser("content", fast.schema).parse("save"))] == [docs[0]["path"]]
+    # a refresh that deletes the last note of a segment drops it even when it adds nothing
+    w = VaultSegmentWriter(fast)
+    w.delete_by_term("path", docs[0]["path"])
+    w.commit()
+    fast = whoosh_index.open_dir(str(tmp_path / "fast"), indexname="notes")
+    assert [s.doc_count() for s in fast._segments()] == [len(docs) - 1]
 
 
 def test_precomputed_postings_are_used(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ of the build. :class:`VaultSegmentWriter` is the same writer with a different po
   nothing (:meth:`VaultSegmentWriter.finish_segments`); the indexing process adds their segments
   (:meth:`VaultSegmentWriter.add_segments`) and commits them in one table of contents.
 * Segments stay separate files (no compound file), and small segments are merged only once
-  there are :data:`MERGE_AT` of them.
+  there are :data:`MERGE_AT` of them; a segment whose notes are all deleted is dropped at the
+  next commit.
 
 The index files are ordinary Whoosh 2.7 (W3 codec) segments; a test checks that terms, postings,
 lengths and stored fields equal what the stock writer produces for the same documents.
@@ -289,6 +290,10 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
             add(fieldname, tbytes, docnums, weights, values)
 
     def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        # A segment whose notes are all deleted answers nothing but still costs every query a term
+        # lookup per field and word: it leaves the table of contents (and its files go). A note saved
+        # twice leaves one behind (its first save's segment); Whoosh keeps them until a merge.
+        self.segments = [segment for segment in self.segments if segment.doc_count() > 0]
         # Whoosh's default policy merges the smallest segments at nearly every commit, so saving one
         # note re-read a few older one-note segments each time (~0.1 s at 10,000 notes). Small
         # segments are now left alone until there are MERGE_AT of them, then merged as usual.
