@@ -293,7 +293,8 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         # A segment whose notes are all deleted answers nothing but still costs every query a term
         # lookup per field and word: it leaves the table of contents (and its files go). A note saved
         # twice leaves one behind (its first save's segment); Whoosh keeps them until a merge.
-        self.segments = [segment for segment in self.segments if segment.doc_count() > 0]
+        segments: list[Any] = self.segments
+        self.segments = [segment for segment in segments if segment.doc_count() > 0]
         # Whoosh's default policy merges the smallest segments at nearly every commit, so saving one
         # note re-read a few older one-note segments each time (~0.1 s at 10,000 notes). Small
         # segments are now left alone until there are MERGE_AT of them, then merged as usual.
