@@ -162,6 +162,8 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
     precomputed :func:`~vaultkit.search.postings.document_postings` of the document.
     """
 
+    segments: list[Any]  # the index's segments when the writer was opened (Whoosh's attribute)
+
     def __init__(self, ix: Any, *, max_postings: int = DEFAULT_MAX_POSTINGS, **kwargs: Any) -> None:
         """Open a writer on ``ix`` (takes the index's write lock, as Whoosh's writer does).
 
@@ -293,8 +295,7 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
         # A segment whose notes are all deleted answers nothing but still costs every query a term
         # lookup per field and word: it leaves the table of contents (and its files go). A note saved
         # twice leaves one behind (its first save's segment); Whoosh keeps them until a merge.
-        segments: list[Any] = self.segments
-        self.segments = [segment for segment in segments if segment.doc_count() > 0]
+        self.segments = [segment for segment in self.segments if segment.doc_count() > 0]
         # Whoosh's default policy merges the smallest segments at nearly every commit, so saving one
         # note re-read a few older one-note segments each time (~0.1 s at 10,000 notes). Small
         # segments are now left alone until there are MERGE_AT of them, then merged as usual.
