@@ -423,3 +423,70 @@ def test_segments_with_deletions_are_read_a_block_at_a_time(vault: Vault) -> Non
     if any(reader.has_deletions() for reader, _ in searcher.ixreader.leaf_readers()):
         assert (True, _WithDeletions.__name__) in made
     assert (True, "FilterMatcher") not in made
+
+
+def _info_fields(info: Any) -> tuple[Any, ...] | None:
+    if info is None:
+        return None
+    return (
+        info.weight(),
+        info.doc_frequency(),
+        info.min_length(),
+        info.max_length(),
+        info.max_weight(),
+        info.min_id(),
+        info.max_id(),
+        info.is_inlined(),
+        info._inlined if info.is_inlined() else info._offset,
+    )
+
+
+def test_term_table_lookups_equal_whoosh(vault: Vault) -> None:
+    """Every term of every segment, and terms and fields that are not there, read through the memory map."""
+    from whoosh.reading import TermNotFound
+
+    from vaultkit.search.termtable import _table, term_info
+
+    searcher = vault._searcher()
+    looked = 0
+    for reader, _ in searcher.ixreader.leaf_readers():
+        assert _table(reader) is not None  # the map is really used, not Whoosh's lookup
+        keys = list(reader.all_terms())
+        missing = [(field, text + b"\x00zz") for field, text in keys[::7]] + [
+            ("nosuchfield", b"gamma"),
+            ("content", b""),
+        ]
+        for field, text in keys + missing:
+            try:
+                expected = reader.term_info(field, text)
+            except TermNotFound:
+                expected = None
+            assert _info_fields(term_info(reader, field, text)) == _info_fields(expected), (field, text)
+            looked += expected is not None
+    assert looked > 1000
+
+
+def test_term_table_lookups_fall_back_to_whoosh(tmp_path: Path) -> None:
+    """A compound segment (older indexes, Whoosh's default writer) and a closed reader are read Whoosh's way."""
+    from whoosh import index as whoosh_index
+    from whoosh.reading import ReaderClosed
+    from whoosh.writing import SegmentWriter
+
+    from vaultkit.search.index import make_schema
+    from vaultkit.search.termtable import _table, term_info
+    from vaultkit.search.writer import VaultSegmentWriter
+
+    for name, writer_type, mapped in (("compound", SegmentWriter, False), ("separate", VaultSegmentWriter, True)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), make_schema(), indexname="notes")
+        writer = writer_type(ix, compound=not mapped)
+        writer.add_document(path="a.md", pathtext="a.md", content="감마 gamma")
+        writer.commit()
+        reader = whoosh_index.open_dir(str(folder), indexname="notes").reader()
+        assert (_table(reader) is not None) is mapped
+        assert term_info(reader, "content", b"gamma").doc_frequency() == 1
+        assert term_info(reader, "content", b"delta") is None
+        reader.close()
+        with pytest.raises(ReaderClosed):  # what Whoosh says of a closed reader, not a stale answer from a map
+            term_info(reader, "content", b"gamma")

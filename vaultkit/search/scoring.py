@@ -37,6 +37,8 @@ from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from .termtable import term_info
+
 FIRST_BATCH = 64
 """Fewest documents scored exactly in the first batch of :meth:`_Scorer.best_of` (then 4 x limit, doubling)."""
 
@@ -350,11 +352,7 @@ class _Scorer:
             return self.infos[key]
         except KeyError:
             pass
-        try:
-            info = reader.term_info(fieldname, text)
-        except TermNotFound:
-            info = None
-        self.infos[key] = info
+        info = self.infos[key] = term_info(reader, fieldname, text)
         return info
 
     def _matcher(self, reader: Any, fieldname: str, text: bytes) -> Any:
