@@ -490,3 +490,27 @@ def test_term_table_lookups_fall_back_to_whoosh(tmp_path: Path) -> None:
         reader.close()
         with pytest.raises(ReaderClosed):  # what Whoosh says of a closed reader, not a stale answer from a map
             term_info(reader, "content", b"gamma")
+
+
+def test_length_norms_are_kept_per_searcher_with_their_least_values(tmp_path: Path) -> None:
+    """BM25's length parts depend on the index's statistics only: worked out once per searcher, new after a refresh."""
+    from whoosh.util.numeric import byte_to_length
+
+    from vaultkit.search.scoring import _Scorer
+
+    root = tmp_path / "v"
+    shutil.copytree(SAMPLE_VAULT, root)
+    v = Vault(root, index_dir=tmp_path / "idx")
+    v.index()
+    first = _Scorer(v._searcher())
+    norms = first._norms("content")
+    for code in range(256):
+        length = byte_to_length(code)
+        assert first._least_norm("content", length) == min(norms[code:])
+    assert _Scorer(v._searcher())._norms("content") is norms  # the same searcher: not worked out again
+    note = sorted(root.rglob("*.md"))[0]
+    note.write_text(note.read_text("utf-8") + "\n" + "긴 문장 long words " * 400, "utf-8")
+    v.index()
+    again = _Scorer(v._searcher())._norms("content")
+    assert again is not norms and again != norms  # a longer note moved the average length
+    v.close()

@@ -212,7 +212,9 @@ class _Scorer:
         self.keep: set[int] = set()
         self.memo: dict[int, Scores] = {}
         self.phrase_postings: dict[int, list[Any]] = {}
-        self.field_norms: dict[str, list[float]] = {}
+        self.field_norms: dict[tuple[str, float, float], tuple[list[float], list[float]]] = (
+            searcher.__dict__.setdefault("_vaultkit_norms", {})
+        )
         # for the best ``limit`` only (see :meth:`pruned`): common words scored only for the
         # candidates (per segment, sorted local numbers); scores of nodes computed already
         self.common: set[int] = set()
@@ -340,7 +342,7 @@ class _Scorer:
                 continue
             if type(weighting) is not BM25F or _lengths(reader, q.fieldname) is None:
                 return None
-            norm = min(self._norms(q.fieldname)[length_to_byte(info.min_length() or 0) :])
+            norm = self._least_norm(q.fieldname, info.min_length() or 0)
             idf = self.searcher.idf(q.fieldname, text)
             bound = max(bound, idf * ((weight * (weighting.K1 + 1)) / (weight + norm)))
         return notes, bound
@@ -416,13 +418,26 @@ class _Scorer:
 
     def _norms(self, fieldname: str) -> list[float]:
         """BM25's length part of a field for each quantised length (the index's average length, the field's B)."""
-        norms = self.field_norms.get(fieldname)
-        if norms is None:
-            weighting = self.weighting
+        return self._field_norms(fieldname)[0]
+
+    def _least_norm(self, fieldname: str, length: int) -> float:
+        """The smallest length part of the field among lengths of at least ``length`` (quantised)."""
+        least: float = self._field_norms(fieldname)[1][length_to_byte(length)]
+        return least
+
+    def _field_norms(self, fieldname: str) -> tuple[list[float], list[float]]:
+        # They depend on the index's statistics only: worked out once per searcher (a searcher
+        # sees one state of the index), as Whoosh keeps its idf values on the searcher.
+        weighting = self.weighting
+        b = weighting._field_B.get(fieldname, weighting.B)
+        key = (fieldname, b, weighting.K1)
+        found = self.field_norms.get(key)
+        if found is None:
             avgfl = self.searcher.avg_field_length(fieldname) or 1
-            b = weighting._field_B.get(fieldname, weighting.B)
-            norms = self.field_norms[fieldname] = _length_norms(avgfl, b, weighting.K1)
-        return norms
+            norms = _length_norms(avgfl, b, weighting.K1)
+            least = list(accumulate(reversed(norms), min))[::-1]  # least[i] = min(norms[i:])
+            found = self.field_norms[key] = (norms, least)
+        return found
 
     def _term_bytes(self, q: Any) -> bytes | None:
         """A word's term as the index spells it, or None when its field or value cannot be in the index."""
