@@ -1171,3 +1171,25 @@ def test_highlight_counts_lines_by_tokens_and_marks_the_best_line(
         return
     assert snippet is not None and snippet.line == line
     assert [snippet.text[s:e] for s, e in snippet.spans] == marked
+
+
+def test_a_kept_searcher_answers_without_looking_at_the_index_folder(
+    make_vault: MakeVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the store records the state the open searcher reads, a query does not list the index folder;
+    a refresh by another Vault (or process) changes the record, and the next query reads the new state."""
+    root = make_vault({"a.md": "alpha\n"})
+    first = Vault(root, index_dir=tmp_path / "idx")
+    first.index()
+    assert [h.path for h in first.search("alpha")] == ["a.md"]
+    listed: list[Any] = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path=".": listed.append(path) or real(path))
+    assert [h.path for h in first.search("alpha")] == ["a.md"]
+    assert listed == []
+    (root / "b.md").write_text("alpha beta\n", "utf-8")
+    with Vault(root, index_dir=tmp_path / "idx") as second:
+        second.index()
+    assert [h.path for h in first.search("beta")] == ["b.md"]
+    assert listed  # the record changed: the index was looked at again
+    first.close()

@@ -452,6 +452,9 @@ class Vault:
         """The search index's (cached) searcher, after making sure the index matches the store."""
         self._ready()
         search = self.search_index
+        kept = search.kept_searcher()
+        if kept is not None and self.store.meta("search_generation") == search.searcher_state():
+            return kept  # the state the store records is the one this searcher reads: nothing to look at on disk
         for _ in range(5):
             if search.open() is None or self.store.meta("search_generation") != search.state():
                 self.index()  # waits for a writer in progress, or repairs a search index out of step

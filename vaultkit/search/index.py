@@ -278,6 +278,10 @@ class SearchIndex:
         ix = self.open()
         return int(ix.latest_generation()) if ix is not None else -1
 
+    def kept_searcher(self) -> Any:
+        """The searcher kept open by :meth:`searcher`, as it is (None: none); see :meth:`searcher_state`."""
+        return self._searcher
+
     def searcher(self) -> Any:
         """A Whoosh searcher on the latest committed index, kept open across queries (None: no index)."""
         ix = self.open()
