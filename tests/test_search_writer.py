@@ -7,6 +7,7 @@ fields and the mtime column.
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,7 @@ def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_p
     assert BLOCK_PICKLE_PROTOCOL >= 3
     ix = build(tmp_path / "fast", [sample_documents()], VaultSegmentWriter)
     protocols = set()
+    kinds: set[tuple[str, str]] = set()
     inlined = 0
     with ix.reader() as r:
         for field, term in r.all_terms():
@@ -316,6 +318,12 @@ def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_p
                 raw = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
                 data = zlib.decompress(raw) if m._compression else raw
                 protocols.add(data[1])  # b"\x80" then the protocol number
+                ids, weights, _ = pickle.loads(data)
+                # numbers as arrays (one copy when read), not tuples (an opcode per number)
+                kinds.add((type(ids).__name__, type(weights).__name__))
                 m._next_block()
     assert protocols == {BLOCK_PICKLE_PROTOCOL}
+    assert {ids for ids, _ in kinds} == {"array"}
+    assert {weights for _, weights in kinds} <= {"array", "float", "NoneType"}
+    assert ("array", "array") in kinds
     assert inlined > 100
