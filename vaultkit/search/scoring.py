@@ -389,13 +389,14 @@ class _Scorer:
             ids, weights, encoded = _postings(self._matcher(reader, fieldname, text), values)
         else:
             (ids, weights), encoded = _postings_for(self._matcher(reader, fieldname, text), only), []
-        lengths = _lengths(reader, fieldname)
         weighting = self.weighting
+        if type(weighting) is BM25F and not self.searcher.schema[fieldname].scorable:
+            # Whoosh's WeightScorer: the weight is the score (making one looks the term up in every segment)
+            return ids, weights, encoded
+        lengths = _lengths(reader, fieldname)
         if type(weighting) is BM25F and lengths is not None:
             # what BM25FScorer computes, without building one per term and segment (a prefix can
             # stand for hundreds of words): idf from the searcher's cache, the length part per field
-            if not self.searcher.schema[fieldname].scorable:
-                return ids, weights, encoded  # Whoosh's WeightScorer: the weight is the score
             norms = self._norms(fieldname)
             idf = self.searcher.idf(fieldname, text)
             k1p = weighting.K1 + 1
