@@ -87,10 +87,42 @@ def term_stats(ix: Any) -> dict[tuple[str, bytes], tuple[Any, ...]]:
     return out
 
 
-def test_fast_fields_are_the_analysed_text_fields() -> None:
+def test_fast_fields_are_the_analysed_text_keyword_and_id_fields() -> None:
     fields = fast_fields(make_schema())
-    assert {"content", "title", "headings", "aliases", "filename", "pathtext", "properties", "targets"} <= fields
-    assert not fields & {"path", "tags", "props", "has", "mtime", "lemmas"}
+    text = {"content", "title", "headings", "aliases", "filename", "pathtext", "properties", "targets"}
+    assert set(fields) == text | {"path", "tags", "props", "has"}  # not mtime (stored only) nor lemmas (Kiwi)
+    assert {name: fields[name].func.__name__ for name in ("content", "tags", "has", "path")} == {
+        "content": "positions_postings",
+        "tags": "keyword_postings",
+        "has": "keyword_postings",
+        "path": "id_postings",
+    }
+
+
+def test_fields_set_up_otherwise_go_through_whoosh() -> None:
+    """Only the analyzers this module knows are split here: any other keyword or id field is left to Whoosh."""
+    from whoosh.analysis import KeywordAnalyzer, RegexTokenizer
+    from whoosh.fields import ID, KEYWORD, Schema
+
+    schema = Schema(
+        spaces=KEYWORD(lowercase=True),  # split on whitespace, not commas
+        lowered_id=ID(analyzer=KeywordAnalyzer(lowercase=True)),
+        own=KEYWORD(analyzer=RegexTokenizer(r"[^;]+")),
+        commas=KEYWORD(commas=True),
+    )
+    assert set(fast_fields(schema)) == {"commas"}
+
+
+_KEYWORD_TEXT = st.text(alphabet=st.sampled_from(list("aB ,,연구 Tag/Sub é\u0301\n\t=ǅ")), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_KEYWORD_TEXT)
+def test_keyword_and_id_postings_equal_whoosh(text: str) -> None:
+    schema = make_schema()
+    fields = fast_fields(schema)
+    for name in ("tags", "props", "has", "path"):  # lowercased or not, scorable or not, boosted or not; an id
+        assert sorted(fields[name](text)) == sorted(schema[name].index(text)), name
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -298,12 +330,14 @@ def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_p
     # pickle.loads), which makes reading a block several times cheaper
     import zlib
 
-    from vaultkit.search.writer import BLOCK_PICKLE_PROTOCOL
+    from vaultkit.search.writer import _ARRAY_MIN, BLOCK_PICKLE_PROTOCOL
 
     assert BLOCK_PICKLE_PROTOCOL >= 3
-    ix = build(tmp_path / "fast", [sample_documents()], VaultSegmentWriter)
+    docs = sample_documents()
+    many = [{**docs[0], "path": f"many/{i}.md", "content": f"common 흔한 {i % 7} " * (1 + i % 3)} for i in range(300)]
+    ix = build(tmp_path / "fast", [docs + many], VaultSegmentWriter)
     protocols = set()
-    kinds: set[tuple[str, str]] = set()
+    kinds: set[tuple[bool, str, str]] = set()
     inlined = 0
     with ix.reader() as r:
         for field, term in r.all_terms():
@@ -319,11 +353,11 @@ def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_p
                 data = zlib.decompress(raw) if m._compression else raw
                 protocols.add(data[1])  # b"\x80" then the protocol number
                 ids, weights, _ = pickle.loads(data)
-                # numbers as arrays (one copy when read), not tuples (an opcode per number)
-                kinds.add((type(ids).__name__, type(weights).__name__))
+                # a long block's numbers as arrays (one copy when read), not tuples (an opcode per number)
+                kinds.add((len(ids) >= _ARRAY_MIN, type(ids).__name__, type(weights).__name__))
                 m._next_block()
     assert protocols == {BLOCK_PICKLE_PROTOCOL}
-    assert {ids for ids, _ in kinds} == {"array"}
-    assert {weights for _, weights in kinds} <= {"array", "float", "NoneType"}
-    assert ("array", "array") in kinds
+    assert {(long, ids) for long, ids, _ in kinds} == {(True, "array"), (False, "tuple")}
+    assert {weights for long, _, weights in kinds if long} <= {"array", "float", "NoneType"}
+    assert {weights for long, _, weights in kinds if not long} <= {"tuple", "float", "NoneType"}
     assert inlined > 100

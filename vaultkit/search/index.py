@@ -25,6 +25,8 @@ from . import ANALYZER_VERSION, KOREAN_AVAILABLE
 if TYPE_CHECKING:
     from whoosh.fields import Schema
 
+    from .postings import FastFields
+
 # Whoosh (and the analysis module, which needs it) is imported only where the index is really
 # opened or written: a refresh that finds nothing changed, and every command that does not search,
 # never pay for the import.
@@ -179,7 +181,7 @@ def note_document(note: Note, mtime_ns: int) -> dict[str, Any]:
 
 
 @functools.cache
-def _schema_and_fast_fields() -> tuple[Schema, frozenset[str]]:
+def _schema_and_fast_fields() -> tuple[Schema, FastFields]:
     from .postings import fast_fields
 
     schema = make_schema()

@@ -14,11 +14,11 @@ of the build. :class:`VaultSegmentWriter` is the same writer with a different po
   which the format allows per block. A block's data is pickled with protocol 4 instead of
   Whoosh's 2 (:data:`BLOCK_PICKLE_PROTOCOL`): the reader unpickles it with ``pickle.loads``
   either way, and protocol 4 stores each posting's value as bytes rather than a function call;
-  its document numbers (delta-coded) and weights are arrays (``array("I")``, ``array("f")``), not
-  tuples of numbers: an array unpickles as one copy of its bytes instead of an opcode per number,
-  which made reading a block of 1,024 postings (decompress + unpickle, what a query pays per block)
-  ~27% faster at the same size. Whoosh's reader takes any sequence there (it makes ``array("f")``
-  weights itself).
+  in a long block (:data:`_ARRAY_MIN` postings or more) its document numbers (delta-coded) and
+  weights are arrays (``array("I")``, ``array("f")``), not tuples of numbers: an array unpickles as
+  one copy of its bytes instead of an opcode per number, which made reading a block of 1,024
+  postings (decompress + unpickle, what a query pays per block) ~16% faster at the same size.
+  Whoosh's reader takes any sequence there (it makes ``array("f")`` weights itself).
 * A term found in one document (most of them: names, numbers, property values) keeps its posting
   in its term-table entry ("inlined", which the W3 format allows but Whoosh's writer never does)
   instead of a block of its own in the postings file.
@@ -52,7 +52,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import NO_MERGE, SegmentWriter
 
-from .postings import Posting, fast_fields, positions_postings
+from .postings import Posting, fast_fields
 
 POSTING_BLOCK = 1024
 """Postings per block of a long posting list (Whoosh's codec writes 128). A query reads whole blocks,
@@ -62,6 +62,10 @@ better) at the same index size and build time. Readers take blocks of any size."
 
 _COMPRESS_MIN = 16
 """Blocks with fewer postings are written uncompressed (zlib's set-up costs more than it saves)."""
+
+_ARRAY_MIN = 128
+"""Blocks with at least this many postings keep their document numbers and weights as arrays
+(see the module's notes); a smaller block unpickles faster as tuples, and is smaller."""
 
 _COMPRESSION = 3
 """zlib level of larger blocks (Whoosh's default)."""
@@ -88,6 +92,7 @@ class _GroupedPool:
         self.terms: dict[str, dict[bytes, _TermPostings]] = {}
         self.count = 0
         self.in_order = True  # False once a posting arrived with a lower docnum than its list's last
+        self._highest = -1  # the highest docnum added so far
         self._values: dict[bytes, bytes] = {}  # one shared object per distinct short value
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
@@ -100,18 +105,22 @@ class _GroupedPool:
         field = self.terms.get(fieldname)
         if field is None:
             field = self.terms[fieldname] = {}
+        if boost != 1.0:
+            items = [(tbytes, freq, weight * boost, value) for tbytes, freq, weight, value in items]
+        # a document numbered from the highest one added on cannot put any list out of order
+        check = docnum < self._highest
+        self._highest = max(self._highest, docnum)
         shared = self._values
+        get = field.get
         for tbytes, _freq, weight, value in items:
-            entry = field.get(tbytes)
+            entry = get(tbytes)
             if entry is None:
                 entry = field[tbytes] = (array("I"), array("d"), [])
-            elif entry[0][-1] > docnum:
+            elif check and entry[0][-1] > docnum:
                 self.in_order = False
             entry[0].append(docnum)
-            entry[1].append(weight * boost)
-            if len(value) <= 12:
-                value = shared.setdefault(value, value)
-            entry[2].append(value)
+            entry[1].append(weight)
+            entry[2].append(shared.setdefault(value, value) if len(value) <= 12 else value)
         self.count += len(items)
 
     def add_term(
@@ -133,6 +142,7 @@ class _GroupedPool:
             entry = field[tbytes] = (array("I"), array("d"), [])
         elif entry[0][-1] > docnums[0]:
             self.in_order = False
+        self._highest = max(self._highest, max(docnums))
         entry[0].extend(docnums)
         entry[1].extend(weights)
         shared = self._values
@@ -157,6 +167,7 @@ class _GroupedPool:
         self._values = {}
         self.count = 0
         self.in_order = True
+        self._highest = -1
 
 
 class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
@@ -209,10 +220,9 @@ class VaultSegmentWriter(SegmentWriter):  # type: ignore[misc]
             if field.indexed:
                 boost = self._field_boost(fields, fieldname, docboost)
                 items = precomputed.get(fieldname)
-                if items is None and fieldname in self._fast and isinstance(value, str):
-                    items = positions_postings(value, field.format.field_boost)
-                elif items is None:
-                    items = list(field.index(value))
+                if items is None:
+                    fast = self._fast.get(fieldname)
+                    items = fast(value) if fast is not None and isinstance(value, str) else list(field.index(value))
                 if field.scorable:
                     length = sum(item[1] for item in items)
             prepared.append((fieldname, field, value, items, boost, length))
@@ -392,7 +402,7 @@ def _write_term(
         elif all(w == block_weights[0] for w in block_weights):
             mini_weights = block_weights[0]
         else:
-            mini_weights = block_weights  # an array, as the ids (see the module's notes)
+            mini_weights = block_weights if end - first >= _ARRAY_MIN else tuple(block_weights)
         block_values = [v for v in values[first:end] if v]
         if fixed_size is None or fixed_size < 0:
             mini_values: Any = tuple(block_values)
@@ -400,7 +410,9 @@ def _write_term(
             mini_values = None
         else:
             mini_values = b"".join(block_values)
-        data = dumps((array("I", delta_encode(block_ids)), mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
+        deltas = delta_encode(block_ids)
+        mini_ids = array("I", deltas) if end - first >= _ARRAY_MIN else tuple(deltas)
+        data = dumps((mini_ids, mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
         compression = _COMPRESSION if end - first >= _COMPRESS_MIN else 0
         if compression:
             data = zlib.compress(data, compression)
