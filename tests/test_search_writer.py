@@ -361,3 +361,30 @@ def test_blocks_are_pickled_with_bytes_opcodes_and_single_postings_inlined(tmp_p
     assert {weights for long, _, weights in kinds if long} <= {"array", "float", "NoneType"}
     assert {weights for long, _, weights in kinds if not long} <= {"tuple", "float", "NoneType"}
     assert inlined > 100
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=20), max_size=300))
+def test_term_table_entries_are_written_as_whoosh_writes_them(entries: dict[bytes, bytes]) -> None:
+    """``add_entry`` writes the same table file as Whoosh's ``OrderedHashWriter.add``, byte for byte."""
+    import io
+
+    from whoosh.filedb.filetables import OrderedHashWriter
+    from whoosh.filedb.structfile import StructFile
+
+    from vaultkit.search.termtable import add_entry
+
+    files = []
+    for add in (OrderedHashWriter.add, add_entry):
+        buffer = io.BytesIO()
+        table = OrderedHashWriter(StructFile(buffer))
+        for key in sorted(entries):
+            add(table, key, entries[key])
+        table.dbfile.close = lambda: None  # keep the buffer readable
+        table.close()
+        files.append(buffer.getvalue())
+    assert files[0] == files[1]
+    table = OrderedHashWriter(StructFile(io.BytesIO()))
+    add_entry(table, b"b", b"")
+    with pytest.raises(ValueError, match="increase"):  # as Whoosh: a table is written in key order
+        add_entry(table, b"a", b"")

@@ -1,4 +1,4 @@
-"""Looking a word up in a segment's term table, through a memory map of the table's file.
+"""A segment's term table: looking a word up through a memory map, and adding entries as a segment is written.
 
 A query looks each of its words up in every field it searches, in every segment: a two-word
 query on a three-segment index makes ~50 lookups. Whoosh's ``term_info`` finds a term in the W3
@@ -12,6 +12,10 @@ The table layout is Whoosh's ``HashReader``: 256 hash tables of ``(hash, positio
 linear probing, the key hashed with MD5 (its last 32 bits); an entry is
 ``(key length, value length, key, value)``. Anything else (a compound segment, another hash
 function, a closed reader) goes Whoosh's way.
+
+:func:`add_entry` is Whoosh's ``OrderedHashWriter.add`` (what the index writer calls once per
+term) with one write instead of three and the hash from the digest's bytes instead of its hex
+string; the table Whoosh then writes is byte for byte the same.
 """
 
 from __future__ import annotations
@@ -31,6 +35,27 @@ _LENGTHS = struct.Struct("!ii")  # an entry's (key length, value length); Whoosh
 _NOT_MAPPED = object()
 
 
+def key_hash(key: bytes) -> int:
+    """Whoosh's ``md5_hash`` of a key (the last 32 bits of its MD5 digest), without the hex string."""
+    return int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
+
+
+def add_entry(table: Any, key: bytes, value: bytes) -> None:
+    """``table.add(key, value)`` of Whoosh's ``OrderedHashWriter`` (keys in increasing order), the same bytes."""
+    if table.hashfn is not md5_hash:
+        table.add(key, value)
+        return
+    if key <= table.lastkey:
+        raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    table.index.append(position)
+    dbfile.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+    keyhash = key_hash(key)
+    table.buckets[keyhash & 255].append((keyhash, position))
+    table.lastkey = key
+
+
 class _Table:
     """The term table of one segment, memory-mapped (made on a segment's first lookup)."""
 
@@ -45,7 +70,7 @@ class _Table:
     def find(self, fieldname: str, tbytes: bytes) -> bytes | None:
         """The table's value for the term, or None."""
         key = pack_ushort(self.fields.get(fieldname, 65535)) + tbytes
-        keyhash = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")  # md5_hash's value
+        keyhash = key_hash(key)
         start, slots = self.tables[keyhash & 255]
         if not slots:
             return None

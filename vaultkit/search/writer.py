@@ -47,12 +47,12 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, W3TermsReader
 from whoosh.reading import SegmentReader
-from whoosh.system import pack_ushort
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
-from whoosh.util.numlists import delta_encode
 from whoosh.writing import NO_MERGE, SegmentWriter
 
 from .postings import Posting, fast_fields
+from .termtable import add_entry
 
 POSTING_BLOCK = 1024
 """Postings per block of a long posting list (Whoosh's codec writes 128). A query reads whole blocks,
@@ -353,7 +353,7 @@ def _write_inlined(fieldwriter: Any, tbytes: bytes, doc: int, weight: float, val
     )
     inlined = ((doc,), (weight,), (value,) if value or value is None else ())
     entry = stats + dumps(inlined, BLOCK_PICKLE_PROTOCOL)
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, entry)
+    add_entry(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid) + tbytes, entry)
 
 
 def _write_term(
@@ -410,7 +410,8 @@ def _write_term(
             mini_values = None
         else:
             mini_values = b"".join(block_values)
-        deltas = delta_encode(block_ids)
+        deltas = [block_ids[0]]
+        deltas += [b - a for a, b in itertools.pairwise(block_ids)]  # delta_encode, without a generator
         mini_ids = array("I", deltas) if end - first >= _ARRAY_MIN else tuple(deltas)
         data = dumps((mini_ids, mini_weights, mini_values), BLOCK_PICKLE_PROTOCOL)
         compression = _COMPRESSION if end - first >= _COMPRESS_MIN else 0
@@ -431,6 +432,16 @@ def _write_term(
         postfile.write_int(-size if end == count else size)
         postfile.write(info)
         postfile.write(data)
-    terminfo = W3TermInfo(total, count, minlength, maxlength, maxweight, ids[0], ids[-1])
-    terminfo.set_extent(start, postfile.tell() - start)
-    fieldwriter._tindex.add(pack_ushort(fieldwriter._fieldid) + tbytes, terminfo.to_bytes())
+    # W3TermInfo(total, count, minlength, maxlength, maxweight, first id, last id) with its extent, to_bytes()
+    stats = W3TermInfo._struct.pack(
+        False,
+        total,
+        count,
+        0 if minlength is None else length_to_byte(minlength),
+        length_to_byte(maxlength),
+        maxweight,
+        ids[0],
+        ids[-1],
+    )
+    extent = pack_long(start) + pack_int(postfile.tell() - start)
+    add_entry(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid) + tbytes, stats + extent)
