@@ -481,3 +481,20 @@ def test_parse_never_raises_and_lines_are_in_file(text: str) -> None:
 @given(st.text(max_size=400))
 def test_parse_never_raises_on_any_text(text: str) -> None:
     parse_note(text, "any.md")
+
+
+def test_parsed_notes_pickle_as_their_field_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes cross from the parse workers by pickle: equal afterwards, without ``dataclasses.fields`` per object."""
+    import copy
+    import dataclasses
+    import pickle
+
+    text = "---\ntags: [a]\naliases: [Al]\n---\n# H\n\n- [ ] task [[b#H|x]] #t\n\n"
+    text += "See [m](c.md) [x](https://x.org) ^blk\n"
+    note = parse_note(text, "n.md")
+    assert note.links and note.headings and note.tasks and note.blocks and note.tag_occurrences
+    assert note.external_links
+    monkeypatch.setattr(dataclasses, "fields", lambda *a: pytest.fail("pickled through dataclasses.fields"))
+    again = pickle.loads(pickle.dumps(note, pickle.HIGHEST_PROTOCOL))
+    assert again == note and type(again.links[0]) is type(note.links[0])
+    assert copy.copy(note) == note

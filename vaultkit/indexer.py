@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import UnreadableFileError
 from .files import FileEntry, file_entry, load_ignore_filters, read_text, scan_vault
-from .model import FileError, IndexReport, Link, Note
+from .model import FileError, IndexReport, Link, Note, _by_fields
 from .resolve import LinkResolver, check_subpath, link_keys
 from .search.index import SearchIndex, note_document, prepared_document
 from .store import FileRow, FileStat, Store
@@ -51,6 +51,8 @@ class _Loaded:
     error: str | None
     document: dict[str, Any] | None = None  # the search document with its postings, when asked for
     indexed: bool = False  # True: a worker already put the document into its part of a new search index
+
+    __reduce__ = _by_fields  # sent from the parse workers: pickled as its field values
 
 
 def content_hash(text: str) -> str:

@@ -9,6 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+
+def _by_fields(self: Any) -> tuple[Any, ...]:
+    """Pickle a record as its class and its field values, in order (its ``__reduce__``).
+
+    Python pickles a slotted dataclass through ``dataclasses.fields()`` for every object, both
+    ways: for the notes the parse workers send back (each with its links, headings, tags...)
+    that was half the cost of sending them. Copies (``copy.copy``) go the same way.
+    """
+    return (type(self), tuple(getattr(self, name) for name in self.__slots__))
+
+
 LinkKind = Literal["wikilink", "embed", "markdown", "frontmatter"]
 """How a link was written: ``[[x]]``, ``![[x]]`` / ``![](x)``, ``[t](x)``, or a property value ``"[[x]]"``."""
 
@@ -22,6 +33,8 @@ class Link:
     ``^block``), or None. ``line`` is 1-based in the file. ``key`` is the property name for
     frontmatter links (dotted for nested values, ``list.0``).
     """
+
+    __reduce__ = _by_fields
 
     kind: LinkKind
     target: str
@@ -41,6 +54,8 @@ class Link:
 class ExternalLink:
     """A link to something outside the vault (a URL with a scheme such as ``https:``)."""
 
+    __reduce__ = _by_fields
+
     url: str
     display: str | None
     line: int
@@ -51,6 +66,8 @@ class ExternalLink:
 class Heading:
     """A root-level heading (Obsidian does not index headings inside quotes, callouts or lists)."""
 
+    __reduce__ = _by_fields
+
     level: int
     text: str
     line: int
@@ -60,6 +77,8 @@ class Heading:
 class Block:
     """A block id (``^id``); ``id`` is kept as written, matching is case-insensitive."""
 
+    __reduce__ = _by_fields
+
     id: str
     line: int
 
@@ -67,6 +86,8 @@ class Block:
 @dataclass(frozen=True, slots=True)
 class Task:
     """A task list item. ``status`` is the character between the brackets; anything but a space is done."""
+
+    __reduce__ = _by_fields
 
     status: str
     done: bool
@@ -77,6 +98,8 @@ class Task:
 @dataclass(frozen=True, slots=True)
 class TagOccurrence:
     """Where a tag was written: ``line`` is 1-based, or None for a frontmatter tag."""
+
+    __reduce__ = _by_fields
 
     tag: str
     line: int | None
@@ -91,6 +114,8 @@ class Note:
     occurrence. ``text`` is the searchable plain text, line-aligned with the file: line *n* of
     ``text`` holds the plain text of line *n* of the file (frontmatter lines are blank).
     """
+
+    __reduce__ = _by_fields
 
     path: str
     title: str
