@@ -1238,3 +1238,48 @@ def test_store_file_stats_and_hashes_agree_with_the_file_rows(tmp_path: Path, co
     wanted = [f"f/{i}.md" for i in range(0, count, 2)] + ["missing.md"]
     assert store.file_hashes(wanted) == {p: rows[p].hash for p in wanted if p in rows}
     store.close()
+
+
+def test_a_first_index_loads_notes_without_the_store_indexes_and_builds_them_after(
+    make_vault: MakeVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty store is filled with its secondary indexes dropped (built once at the end); refreshes keep them."""
+    from vaultkit.store import _INDEXES, Store
+
+    def index_names(store: Store) -> set[str]:
+        rows = store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+        return {name for (name,) in rows}
+
+    root = make_vault({"a.md": "---\naliases: [Ay]\n---\n[[b]] #t\n", "b.md": "# B\n", "c.md": "[[nowhere]]\n"})
+    seen: list[int] = []
+    real_put = Store.put_note
+
+    def put_note(self: Store, *args: Any, **kwargs: Any) -> None:
+        seen.append(len(index_names(self)))
+        real_put(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "put_note", put_note)
+
+    def indexes(vault: Vault) -> set[str]:
+        return index_names(vault.store)
+
+    with Vault(root, index_dir=tmp_path / "idx") as vault:
+        vault.index()
+        assert seen == [0, 0, 0]  # loaded without them
+        assert indexes(vault) == set(_INDEXES)
+        assert [b.source for b in vault.backlinks("b")] == ["a.md"] and vault.note("Ay").path == "a.md"
+        (root / "b.md").write_text("# B\n[[a]]\n", "utf-8")
+        seen.clear()
+        vault.index()
+        assert seen == [len(_INDEXES)]  # a refresh of a filled store keeps them
+        vault.index(rebuild=True)
+        assert indexes(vault) == set(_INDEXES)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(vaultkit.indexer, "_resolve", fail)
+    with Vault(root, index_dir=tmp_path / "other") as vault:
+        with pytest.raises(RuntimeError):
+            vault.index()
+        assert indexes(vault) == set(_INDEXES)  # rolled back with the rest of the failed first index

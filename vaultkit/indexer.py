@@ -285,6 +285,8 @@ def refresh(
     try:
         if rebuild:
             store.clear()
+        if fresh_store:
+            store.drop_indexes()  # every note is new: the indexes are built once, after the notes are in
         errors: list[FileError] = list(scan_errors)
         changed_notes: list[str] = []
         old_aliases = store.aliases() if resolve_aliases else {}
@@ -331,6 +333,8 @@ def refresh(
                 progress(done, len(jobs))
 
         loader.finish_parts()  # the workers write their search segments while links resolve here
+        if fresh_store:
+            store.create_indexes()
         unreadable = [e.path for e in errors if e.path in entries]
         touched = _resolve(
             store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full
