@@ -1496,11 +1496,16 @@ def _damage(kind: str, index_dir: Path) -> None:
         _sql(store, "DROP TABLE links")
     elif kind == "store-wal-garbage":
         (index_dir / (Store.FILENAME + "-wal")).write_bytes(b"\x00garbage" * 1000)
-    elif kind == "search-seg-truncated":
-        for path in search.glob("*.seg"):
-            path.write_bytes(path.read_bytes()[:100])
-    elif kind == "search-seg-deleted":
-        for path in search.glob("*.seg"):
+    elif kind in ("search-terms-truncated", "search-postings-truncated"):
+        # segments are separate files (no compound .seg): a torn term table fails when the index opens,
+        # torn postings only when a query reads them
+        for path in search.glob("*.trm" if kind == "search-terms-truncated" else "*.pst"):
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    elif kind == "search-postings-zeroed":  # the files are all there, their blocks are not
+        for path in search.glob("*.pst"):
+            path.write_bytes(b"\0" * path.stat().st_size)
+    elif kind == "search-postings-deleted":
+        for path in search.glob("*.pst"):
             path.unlink()
     elif kind == "search-toc-truncated":
         for path in search.glob("_notes_*.toc"):
@@ -1546,8 +1551,10 @@ STORE_DAMAGE = (
 )
 OTHER_DAMAGE = (
     "store-wal-garbage",
-    "search-seg-truncated",
-    "search-seg-deleted",
+    "search-terms-truncated",
+    "search-postings-truncated",
+    "search-postings-zeroed",
+    "search-postings-deleted",
     "search-toc-truncated",
     "search-toc-garbage",
     "search-toc-deleted",
@@ -1601,7 +1608,14 @@ def test_damaged_index_is_rebuilt(damage_setup: dict[str, Any], tmp_path: Path, 
 
 
 @pytest.mark.parametrize(
-    "kind", ["store-garbage", "store-truncated-half", "search-toc-truncated", "search-seg-deleted"]
+    "kind",
+    [
+        "store-garbage",
+        "store-truncated-half",
+        "search-toc-truncated",
+        "search-postings-deleted",
+        "search-postings-zeroed",
+    ],
 )
 def test_damaged_index_through_the_cli(
     damage_setup: dict[str, Any], tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
@@ -1616,6 +1630,8 @@ def test_damaged_index_through_the_cli(
     assert sorted(h["path"] for h in json.loads(out)) == damage_setup["snapshot"]["search"]["gradient"]
     if kind.startswith("store"):
         assert err.startswith("vaultkit: the index in ") and "rebuilding it" in err
+    if kind == "search-postings-zeroed":  # found by the query itself, which rebuilt the index and ran again
+        assert "the search index in " in err and "was damaged" in err and "rebuilt it" in err
 
 
 # ---------------------------------------------------------------------------------------------------------

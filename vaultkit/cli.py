@@ -54,6 +54,9 @@ class _Context:
 
     def close(self) -> None:
         if self._vault is not None:
+            for notice in self._vault.notices:  # what happened during the command (a damaged index rebuilt)
+                click.echo(f"vaultkit: {notice}", err=True)
+            self._vault.notices.clear()
             self._vault.close()
 
     def vault(self, refresh: bool = False) -> Vault:

@@ -546,7 +546,24 @@ class Vault:
         """
         from .search.query import run_search
 
+        try:
+            return run_search(self._searcher(), _SearchContext(self), query, limit=limit, sort=sort)
+        except VaultkitError:  # a malformed query, a locked index...: said as it is
+            raise
+        except Exception as exc:  # damage inside a segment's files shows only when a query reads them
+            self._rebuild_damaged_search(exc)
         return run_search(self._searcher(), _SearchContext(self), query, limit=limit, sort=sort)
+
+    def _rebuild_damaged_search(self, exc: Exception) -> None:
+        """A query failed reading the search index: rebuild it from the store (no note is parsed again)."""
+        search = self.search_index
+        problem = f"{type(exc).__name__}: {exc}"[:200]
+        search.close()
+        search.problem = problem  # the index no longer counts as the one the store records: rebuilt
+        self.index()
+        notice = f"the search index in {search.dir} was damaged ({problem}); rebuilt it"
+        if notice not in self.notices:
+            self.notices.append(notice)
 
     def tasks(self, query: str | None = None, *, done: bool | None = None) -> list[tuple[str, Task]]:
         """Tasks of every note (or of the notes matching ``query``), as ``(path, task)``; filter by ``done``."""
