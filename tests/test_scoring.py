@@ -514,3 +514,47 @@ def test_length_norms_are_kept_per_searcher_with_their_least_values(tmp_path: Pa
     again = _Scorer(v._searcher())._norms("content")
     assert again is not norms and again != norms  # a longer note moved the average length
     v.close()
+
+
+def test_pruning_tries_half_the_threshold_first_then_the_threshold(
+    vault: Vault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first try with more words read in part may fail its bound check; the second try then keeps the best."""
+    from vaultkit.search import scoring
+    from vaultkit.search.scoring import _Scorer
+
+    monkeypatch.setattr(scoring, "COMMON_WORD", 6)
+    tries: list[tuple[str, int, bool]] = []
+    real = _Scorer._pruned_at
+    runs: dict[str, int] = {}  # words scored whole (not for candidates only)
+    real_term = _Scorer._term
+
+    def pruned_at(self: _Scorer, q: Any, limit: int, common: list[Any], rare: list[Any]) -> Any:
+        found = real(self, q, limit, common, rare)
+        tries.append((text, len(common), found is not None))
+        return found
+
+    def term(self: _Scorer, q: Any) -> Any:
+        if id(q) not in self.common:
+            runs[repr(q)] = runs.get(repr(q), 0) + 1
+        return real_term(self, q)
+
+    monkeypatch.setattr(_Scorer, "_pruned_at", pruned_at)
+    second_tries = 0
+    for text in [*QUERIES, "diffusion", "StyleGAN 연구", "연구 OR 회고", "diffusion -gamma", "GPU 서버 연구"]:
+        searcher, q = compiled_query(vault, text)
+        everything = score_query(searcher, q)
+        for limit in (1, 2, 3):
+            tries.clear()
+            runs.clear()
+            monkeypatch.setitem(scoring._RULES, wq.Term, term)  # the scorer's rule for a word
+            found = _Scorer(searcher).pruned(q, limit)
+            monkeypatch.setitem(scoring._RULES, wq.Term, real_term)
+            if found is not None:
+                assert best(found, limit) == best(everything, limit), (text, limit)
+                assert all(found[doc] == everything[doc] for doc in found), text
+            if len(tries) == 2 and not tries[0][2] and tries[1][2]:
+                second_tries += 1
+                assert tries[0][1] > tries[1][1]  # the first try read more words in part
+                assert runs and all(count == 1 for count in runs.values()), runs  # no word scored whole twice
+    assert second_tries >= 1  # the fallback really ran and held
