@@ -210,10 +210,13 @@ class Vault:
         return report
 
     def _note_search_problem(self) -> None:
-        problem = self.search_index.problem
+        search = self.search_index
+        problem = search.rebuilt_because or search.problem
         if problem:
-            self.notices.append(f"the search index in {self.search_index.dir} was damaged ({problem}); rebuilt it")
-            self.search_index.problem = None
+            notice = f"the search index in {search.dir} was damaged ({problem}); rebuilt it"
+            if notice not in self.notices:
+                self.notices.append(notice)
+            search.rebuilt_because = search.problem = None
 
     def update_file(self, path: str) -> IndexReport:
         """Re-index one file (created or changed), for editors and watchers; ``path`` is vault-relative."""
@@ -229,9 +232,11 @@ class Vault:
 
         rels = [self._relative(p) for p in paths]
         with self._write_lock():
-            return refresh(
+            report = refresh(
                 self.store, str(self.root), resolve_aliases=self.resolve_aliases, only=rels, search=self.search_index
             )
+        self._note_search_problem()
+        return report
 
     def _relative(self, path: str) -> str:
         candidate = Path(path)
@@ -560,10 +565,7 @@ class Vault:
         problem = f"{type(exc).__name__}: {exc}"[:200]
         search.close()
         search.problem = problem  # the index no longer counts as the one the store records: rebuilt
-        self.index()
-        notice = f"the search index in {search.dir} was damaged ({problem}); rebuilt it"
-        if notice not in self.notices:
-            self.notices.append(notice)
+        self.index()  # which reports it (see _note_search_problem)
 
     def tasks(self, query: str | None = None, *, done: bool | None = None) -> list[tuple[str, Task]]:
         """Tasks of every note (or of the notes matching ``query``), as ``(path, task)``; filter by ``done``."""

@@ -218,6 +218,8 @@ class SearchIndex:
         self._build = ""
         self.problem: str | None = None
         """Why an existing index could not be used (damaged files), for the caller to report."""
+        self.rebuilt_because: str | None = None
+        """The :attr:`problem` the last full build replaced the index for (None: none); the caller reports it."""
 
     @staticmethod
     def _version_file(folder: Path) -> Path:
@@ -359,7 +361,8 @@ class SearchIndex:
             os.replace(self.dir, old)
         os.replace(self._new, self.dir)
         _remove(old)
-        self.problem = None
+        if self.problem is not None:
+            self.rebuilt_because, self.problem = self.problem, None
 
     def rebuild(self, notes: Iterator[tuple[Note, int]]) -> str:
         """Recreate the index from stored notes ``(note, mtime_ns)``; returns the new :meth:`state`."""
