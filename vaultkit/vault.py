@@ -213,9 +213,7 @@ class Vault:
         search = self.search_index
         problem = search.rebuilt_because or search.problem
         if problem:
-            notice = f"the search index in {search.dir} was damaged ({problem}); rebuilt it"
-            if notice not in self.notices:
-                self.notices.append(notice)
+            self.notices.append(f"the search index in {search.dir} was damaged ({problem}); rebuilt it")
             search.rebuilt_because = search.problem = None
 
     def update_file(self, path: str) -> IndexReport:

@@ -348,12 +348,19 @@ def _write_inlined(fieldwriter: Any, tbytes: bytes, doc: int, weight: float, val
     the postings pickled with :data:`BLOCK_PICKLE_PROTOCOL`.
     """
     weight = array("f", (weight,))[0]  # the float32 a block would keep
-    stats = W3TermInfo._struct.pack(
-        True, weight, 1, length_to_byte(length) if length else 0, length_to_byte(length), max(0, weight), doc, doc
-    )
+    shortest = length_to_byte(length) if length else 0
     inlined = ((doc,), (weight,), (value,) if value or value is None else ())
-    entry = stats + dumps(inlined, BLOCK_PICKLE_PROTOCOL)
-    add_entry(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid) + tbytes, entry)
+    stats = (True, weight, 1, shortest, length_to_byte(length), max(0, weight), doc, doc)
+    _add_term_entry(fieldwriter, tbytes, stats, dumps(inlined, BLOCK_PICKLE_PROTOCOL))
+
+
+def _add_term_entry(fieldwriter: Any, tbytes: bytes, stats: tuple[Any, ...], tail: bytes) -> None:
+    """A term's entry in the field writer's term table: ``W3TermInfo.to_bytes`` from its values.
+
+    ``stats`` are the packed statistics (inlined, weight, notes, shortest and longest length as
+    bytes, top weight, first and last note); ``tail`` the inlined postings or the postings' extent.
+    """
+    add_entry(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid) + tbytes, W3TermInfo._struct.pack(*stats) + tail)
 
 
 def _write_term(
@@ -432,16 +439,6 @@ def _write_term(
         postfile.write_int(-size if end == count else size)
         postfile.write(info)
         postfile.write(data)
-    # W3TermInfo(total, count, minlength, maxlength, maxweight, first id, last id) with its extent, to_bytes()
-    stats = W3TermInfo._struct.pack(
-        False,
-        total,
-        count,
-        0 if minlength is None else length_to_byte(minlength),
-        length_to_byte(maxlength),
-        maxweight,
-        ids[0],
-        ids[-1],
-    )
-    extent = pack_long(start) + pack_int(postfile.tell() - start)
-    add_entry(fieldwriter._tindex, pack_ushort(fieldwriter._fieldid) + tbytes, stats + extent)
+    shortest = 0 if minlength is None else length_to_byte(minlength)
+    stats = (False, total, count, shortest, length_to_byte(maxlength), maxweight, ids[0], ids[-1])
+    _add_term_entry(fieldwriter, tbytes, stats, pack_long(start) + pack_int(postfile.tell() - start))
