@@ -21,6 +21,7 @@ from conftest import tree_hashes
 
 import vaultkit.indexer
 import vaultkit.parse
+import vaultkit.store
 import vaultkit.vault
 from vaultkit import Vault
 from vaultkit.errors import NoteNotFoundError
@@ -643,6 +644,52 @@ def test_aliases_resolve_only_on_request(make_vault: MakeVault, open_vault: Open
     back.index()
     assert [o.resolved for o in back.outlinks("s")] == [None, None]
     assert parsed == []
+
+
+def test_fresh_build_resolves_links_as_it_stores_them(
+    make_vault: MakeVault, open_vault: OpenVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that stores every note resolves its links then, without a second pass over all links.
+
+    With alias resolution the second pass is still made (aliases are known once every note is in).
+    """
+    root = make_vault(
+        {
+            "a/Target.md": "---\naliases: [Nick]\n---\n# T\n",
+            "b/Target.md": "# other\n",
+            "a/s.md": "[[Target]] [[Nick]] [[b/Target]] [[Gone]] [[Target#T]] [[Target#Nope]]\n",
+            "pic.png": b"\x89PNG",
+            "t.md": "![[pic.png]]\n",
+        }
+    )
+    passes: list[str] = []
+    original = vaultkit.store.Store.link_target_pages
+
+    def counted(self: vaultkit.store.Store, size: int = 5000) -> Any:
+        passes.append("all links")
+        return original(self, size)
+
+    monkeypatch.setattr(vaultkit.store.Store, "link_target_pages", counted)
+    app = open_vault(root, "app")
+    app.index()
+    assert passes == []
+    assert [(o.link.raw, o.resolved, o.problem) for o in app.outlinks("a/s")] == [
+        ("[[Target]]", "a/Target.md", None),
+        ("[[Nick]]", None, None),
+        ("[[b/Target]]", "b/Target.md", None),
+        ("[[Gone]]", None, None),
+        ("[[Target#T]]", "a/Target.md", None),
+        ("[[Target#Nope]]", "a/Target.md", 'missing heading "Nope"'),
+    ]
+    assert resolved(app, "t", "![[pic.png]]") == ["pic.png"]
+    app.index(rebuild=True)
+    assert passes == []
+    assert resolved(app, "a/s", "[[Target]]") == ["a/Target.md"]
+
+    publish = open_vault(root, "publish", resolve_aliases=True)
+    publish.index()
+    assert passes == ["all links"]
+    assert resolved(publish, "a/s", "[[Nick]]") == ["a/Target.md"]
 
 
 def test_missing_heading_and_block_are_problems(make_vault: MakeVault, open_vault: OpenVault) -> None:

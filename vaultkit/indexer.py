@@ -296,6 +296,9 @@ def refresh(
                 writer.delete_by_term("path", path)
         for entry in attachment_changes:
             store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
+        # a build that stores every note resolves each link as it stores it (the scan found every file);
+        # otherwise links are resolved after the notes are in, as aliases and old links may decide them
+        put_resolver = _resolver(entries, {}) if fresh_store and full and not resolve_aliases else None
         loader = stack.enter_context(_Loader(jobs, search if fresh_search else None))
         for done, loaded in enumerate(loader, 1):
             entry = entries[loaded.path]
@@ -315,8 +318,9 @@ def refresh(
                 if stored is not None and writer is not None:
                     writer.update_document(**note_document(stored, entry.mtime_ns))
             else:
+                source = loaded.path
                 links = [
-                    (lk, ctx, lookup_key(lk.target), None)
+                    (lk, ctx, lookup_key(lk.target), put_resolver.resolve(lk.target, source) if put_resolver else None)
                     for lk, ctx in zip(loaded.note.links, loaded.contexts, strict=True)
                 ]
                 store.put_note(loaded.note, links, replace=row is not None or not fresh_store)
@@ -337,7 +341,15 @@ def refresh(
             store.create_indexes()
         unreadable = [e.path for e in errors if e.path in entries]
         touched = _resolve(
-            store, entries, added, removed, changed_notes + unreadable, old_aliases, resolve_aliases, full
+            store,
+            entries,
+            added,
+            removed,
+            changed_notes + unreadable,
+            old_aliases,
+            resolve_aliases,
+            full,
+            stored_resolved=put_resolver is not None,
         )
         store.set_meta("resolve_aliases", str(resolve_aliases))
         if added or updated or removed or attachment_changes or full:
@@ -425,10 +437,14 @@ def _resolve(
     old_aliases: dict[str, list[str]],
     resolve_aliases: bool,
     full: bool,
+    *,
+    stored_resolved: bool = False,
 ) -> set[str] | None:
     """Re-resolve the links a change can affect, then re-check their heading/block subpaths.
 
-    Returns the notes whose links were (re)resolved or removed, or None when every link was.
+    ``stored_resolved``: every note was stored in this refresh with its links resolved (a fresh
+    build), so only the subpaths are left to check. Returns the notes whose links were (re)resolved
+    or removed, or None when every link was.
     """
     aliases = store.aliases() if resolve_aliases else {}
     resolver = _resolver(entries, aliases)
@@ -440,8 +456,9 @@ def _resolve(
         )
 
     if full:  # every link, a page at a time: a 100,000-note vault has ~800,000 of them
-        for targets in store.link_target_pages():
-            resolve(targets)
+        if not stored_resolved:
+            for targets in store.link_target_pages():
+                resolve(targets)
         pages: Iterable[list[tuple[str, int, str | None, str]]] = store.all_subpath_links()
         touched: set[str] | None = None
     else:
