@@ -290,6 +290,24 @@ def test_sample_note_lookup(sample: Vault, ref: str, path: str) -> None:
     assert sample.resolve(ref) == path
 
 
+def test_note_lookup_folds_case_beyond_ascii(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """Names and titles are compared casefolded (Python's rules), not with SQLite's ASCII-only NOCASE."""
+    vault = open_vault(
+        make_vault(
+            {
+                "people/Émile Zola.md": "# x\n",
+                "topics/street.md": "---\ntitle: Straße\n---\n",
+                "topics/ΣΟΦΙΑ.md": "# y\n",
+            }
+        )
+    )
+    vault.index()
+    assert vault.resolve("émile zola") == "people/Émile Zola.md"
+    assert vault.resolve("ÉMILE ZOLA.md") == "people/Émile Zola.md"
+    assert vault.resolve("STRASSE") == "topics/street.md"
+    assert vault.resolve("σοφια") == "topics/ΣΟΦΙΑ.md"
+
+
 def test_sample_note_contents(sample: Vault) -> None:
     note = sample.note("Gamma")
     assert note.title == "Gamma"

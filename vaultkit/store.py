@@ -457,10 +457,14 @@ class Store:
         yield from self.db.execute("SELECT path, text FROM notes ORDER BY path")
 
     def lookup_names(self, ref: str) -> dict[str, list[str]]:
-        """Notes matching ``ref`` as a file name, a title or an alias (case-insensitive)."""
+        """Notes matching ``ref`` as a file name, a title or an alias (case-insensitive).
+
+        Compared casefolded, as :meth:`exact_titles` compares: "émile" finds "Émile.md" (SQLite's
+        ``NOCASE`` would fold ASCII letters only).
+        """
         folded = ref.casefold()
-        by_name = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE name = ? COLLATE NOCASE", (ref,))]
-        by_title = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE title = ? COLLATE NOCASE", (ref,))]
+        by_name = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE name_key = ?", (folded,))]
+        by_title = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE title_key = ?", (folded,))]
         by_alias = [r[0] for r in self.db.execute("SELECT path FROM aliases WHERE alias = ?", (folded,))]
         return {"name": sorted(by_name), "title": sorted(by_title), "alias": sorted(set(by_alias))}
 
