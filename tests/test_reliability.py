@@ -1793,6 +1793,16 @@ def test_check_on_a_vault_with_one_of_each_problem(
     ]
     assert "Links.md:2  [[Nowhere]] points to no file" in out
     assert err.strip().endswith(f"{len(PROBLEM_EXPECTED)} problems")
+    # --exit-code: the same listing, and a failing status for CI
+    code, failing, err = run_main(
+        ["--vault", str(root), "--index-dir", str(vault.index_dir), "check", "--exit-code"], capsys
+    )
+    assert (code, failing) == (1, out)
+    assert err.strip().endswith(f"{len(PROBLEM_EXPECTED)} problems")
+    code, listed, _ = run_main(
+        ["--vault", str(root), "--index-dir", str(vault.index_dir), "check", "--json", "--exit-code"], capsys
+    )
+    assert code == 1 and [tuple(item.values()) for item in json.loads(listed)] == PROBLEM_EXPECTED
     for message in (p[3] for p in PROBLEM_EXPECTED):  # plain words: no Python reprs, no tracebacks
         assert "Traceback" not in message and "Error(" not in message and "\n" not in message
 
@@ -1805,3 +1815,5 @@ def test_check_on_a_clean_vault(
     assert vault.check() == []
     code, out, _ = run_main(["--vault", str(root), "--index-dir", str(vault.index_dir), "check", "--json"], capsys)
     assert (code, json.loads(out)) == (0, [])
+    code, out, _ = run_main(["--vault", str(root), "--index-dir", str(vault.index_dir), "check", "--exit-code"], capsys)
+    assert (code, out) == (0, "")

@@ -561,15 +561,17 @@ def stats_command(obj: _Context, as_json: bool, no_refresh: bool) -> None:
 
 @cli.command("check")
 @_output_options
+@click.option("--exit-code", is_flag=True, help="Exit with status 1 when a problem is listed (for CI and hooks).")
 @_refresh_option
 @click.pass_obj
-def check_command(obj: _Context, as_json: bool, as_jsonl: bool, no_refresh: bool) -> None:
+def check_command(obj: _Context, as_json: bool, as_jsonl: bool, exit_code: bool, no_refresh: bool) -> None:
     """List what to fix in the vault: unreadable files, invalid frontmatter, broken links,
     links to missing headings or blocks, and file names shared by several notes.
 
     \b
     Example:
       vaultkit --vault sample_vault check
+      vaultkit --vault sample_vault check --exit-code   # fails a CI step on any problem
     """
     found = obj.vault(refresh=not no_refresh).check()
     items = [{"kind": p.kind, "path": p.path, "line": p.line, "message": p.message} for p in found]
@@ -581,6 +583,8 @@ def check_command(obj: _Context, as_json: bool, as_jsonl: bool, no_refresh: bool
         click.echo(f"{len(found)} problem{'s' if len(found) != 1 else ''}", err=True)
 
     _emit_list(items, as_json, as_jsonl, human)
+    if exit_code and found:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command("graph")
@@ -811,7 +815,9 @@ def _main(argv: list[str] | None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="vaultkit", standalone_mode=False)
+        status = cli.main(args=args, prog_name="vaultkit", standalone_mode=False)
+        if isinstance(status, int) and status:  # a command's click Exit (out of standalone mode it is returned)
+            sys.exit(status)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
