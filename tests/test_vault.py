@@ -7,6 +7,7 @@ lives in a tmp folder (``index_dir`` is always passed); the vaults themselves ar
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
 import unicodedata
@@ -306,6 +307,33 @@ def test_note_lookup_folds_case_beyond_ascii(make_vault: MakeVault, open_vault: 
     assert vault.resolve("ÉMILE ZOLA.md") == "people/Émile Zola.md"
     assert vault.resolve("STRASSE") == "topics/street.md"
     assert vault.resolve("σοφια") == "topics/ΣΟΦΙΑ.md"
+
+
+def test_note_lookup_ignores_the_unicode_normal_form(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """A title or alias typed (or pasted from a macOS file name) in NFD is found by the NFC spelling, and back."""
+    nfd = functools.partial(unicodedata.normalize, "NFD")
+    diary, emile = "연구 일지", "Émile"
+    assert nfd(diary) != diary and nfd(emile) != emile
+    vault = open_vault(
+        make_vault(
+            {
+                "a.md": f"---\ntitle: {nfd(diary)}\naliases: [{nfd('Émile Zola')}]\n---\nnotes\n",
+                "b.md": "---\ntitle: 연구 일지 연구 일지\naliases: [연구 일지 모음]\n---\n# 연구 일지\n"
+                + "연구 일지 " * 40
+                + "\n",
+                "c.md": f"---\ntitle: {emile}\n---\nx\n",
+            }
+        )
+    )
+    vault.index()
+    assert vault.resolve(diary) == "a.md"  # NFC reference, NFD title
+    assert vault.resolve("émile zola") == "a.md"  # NFC reference, NFD alias
+    assert vault.resolve(nfd("ÉMILE")) == "c.md"  # NFD reference, NFC title
+    # the exact-title rule of search compares the same keys: the NFD-titled note comes first
+    scores = {h.path: h.score for h in vault.search(diary, limit=None)}
+    assert scores["b.md"] > scores["a.md"]  # on words alone, b.md would come first
+    assert [h.path for h in vault.search(diary, limit=1)] == ["a.md"]
+    assert [h.path for h in vault.search(nfd(diary), limit=1)] == ["a.md"]
 
 
 def test_sample_note_contents(sample: Vault) -> None:

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any, NamedTuple
 
 from .model import Link, Note, TagOccurrence
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the tables or the meaning of stored values change: older stores are rebuilt."""
 
 _SCHEMA = """
@@ -60,6 +61,18 @@ _INDEXES = {
     name: statement for statement, name in re.findall(r"^(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);$", _SCHEMA, re.M)
 }
 """The secondary indexes of :data:`_SCHEMA`, statement by name (see :meth:`Store.drop_indexes`)."""
+
+
+def caseless_key(text: str) -> str:
+    """The form in which note names, titles and aliases are looked up: Unicode canonical caseless matching.
+
+    ``NFC(casefold(NFD(text)))``: "Émile", "émile" and "émile" written as ``e`` + a combining accent
+    (as macOS stores file names, and as text copied from one arrives) give one key, and so do
+    "Straße" and "STRASSE". SQLite's ``NOCASE`` folds ASCII letters only.
+    """
+    if text.isascii():
+        return text.casefold()
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
 class FileRow(NamedTuple):
@@ -345,13 +358,13 @@ class Store:
                 note.name,
                 json.dumps(data, ensure_ascii=False),
                 text,
-                note.title.casefold(),
-                note.name.casefold(),
+                caseless_key(note.title),
+                caseless_key(note.name),
             ),
         )
         self.db.executemany(
             "INSERT INTO aliases (alias, path) VALUES (?, ?)",
-            [(a.casefold(), note.path) for a in note.aliases],
+            [(caseless_key(a), note.path) for a in note.aliases],
         )
         self.db.executemany("INSERT INTO tags (path, tag) VALUES (?, ?)", [(note.path, t) for t in note.tags])
         self.db.executemany(
@@ -459,25 +472,25 @@ class Store:
     def lookup_names(self, ref: str) -> dict[str, list[str]]:
         """Notes matching ``ref`` as a file name, a title or an alias (case-insensitive).
 
-        Compared casefolded, as :meth:`exact_titles` compares: "émile" finds "Émile.md" (SQLite's
-        ``NOCASE`` would fold ASCII letters only).
+        Compared by :func:`caseless_key`, as :meth:`exact_titles` compares: "émile" finds "Émile.md"
+        (SQLite's ``NOCASE`` would fold ASCII letters only), in either Unicode normal form.
         """
-        folded = ref.casefold()
+        folded = caseless_key(ref)
         by_name = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE name_key = ?", (folded,))]
         by_title = [r[0] for r in self.db.execute("SELECT path FROM notes WHERE title_key = ?", (folded,))]
         by_alias = [r[0] for r in self.db.execute("SELECT path FROM aliases WHERE alias = ?", (folded,))]
         return {"name": sorted(by_name), "title": sorted(by_title), "alias": sorted(set(by_alias))}
 
     def exact_titles(self, key: str) -> set[str]:
-        """Paths of the notes whose title, file name (without ``.md``) or an alias is ``key`` (casefolded).
+        """Paths of the notes whose title, file name (without ``.md``) or an alias is ``key``, caselessly.
 
-        Compared with Python's ``casefold()`` (stored keys), not SQLite's ``NOCASE``, which folds
-        ASCII letters only: "Straße" is "STRASSE" here.
+        Compared by :func:`caseless_key` (stored keys), not SQLite's ``NOCASE``, which folds ASCII
+        letters only: "Straße" is "STRASSE" here, and a title in NFD matches a key in NFC.
         """
         rows = self.db.execute(
             "SELECT path FROM notes WHERE title_key = ?1 UNION SELECT path FROM notes WHERE name_key = ?1"
             " UNION SELECT path FROM aliases WHERE alias = ?1",
-            (key,),
+            (caseless_key(key),),
         )
         return {r[0] for r in rows}
 
@@ -490,7 +503,7 @@ class Store:
         return [(r[0], r[1]) for r in rows]
 
     def aliases(self) -> dict[str, list[str]]:
-        """Note path to its aliases (casefolded)."""
+        """Note path to its aliases (as :func:`caseless_key` gives them)."""
         out: dict[str, list[str]] = {}
         for alias, path in self.db.execute("SELECT alias, path FROM aliases ORDER BY rowid"):
             out.setdefault(path, []).append(alias)
