@@ -738,6 +738,29 @@ def test_fresh_build_resolves_links_as_it_stores_them(
     assert resolved(publish, "a/s", "[[Nick]]") == ["a/Target.md"]
 
 
+def test_parse_workers_start_before_the_link_resolver_is_built(
+    make_vault: MakeVault, open_vault: OpenVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked parse workers do not need the resolver; forked after it, each counted its pages (~60 MB at 100k)."""
+    events: list[str] = []
+    enter, build = vaultkit.indexer._Loader.__enter__, vaultkit.indexer._resolver
+
+    def entered(self: Any) -> Any:
+        events.append("workers")
+        return enter(self)
+
+    def built(*args: Any) -> Any:
+        events.append("resolver")
+        return build(*args)
+
+    monkeypatch.setattr(vaultkit.indexer._Loader, "__enter__", entered)
+    monkeypatch.setattr(vaultkit.indexer, "_resolver", built)
+    vault = open_vault(make_vault({"a.md": "[[b]]\n", "b.md": "x\n"}))
+    vault.index()
+    assert events[:2] == ["workers", "resolver"]
+    assert resolved(vault, "a", "[[b]]") == ["b.md"]
+
+
 def test_missing_heading_and_block_are_problems(make_vault: MakeVault, open_vault: OpenVault) -> None:
     vault = open_vault(
         make_vault(

@@ -296,10 +296,12 @@ def refresh(
                 writer.delete_by_term("path", path)
         for entry in attachment_changes:
             store.put_file(FileRow(entry.path, False, entry.size, entry.mtime_ns, None, None, None))
-        # a build that stores every note resolves each link as it stores it (the scan found every file);
-        # otherwise links are resolved after the notes are in, as aliases and old links may decide them
-        put_resolver = _resolver(entries, {}) if fresh_store and full and not resolve_aliases else None
         loader = stack.enter_context(_Loader(jobs, search if fresh_search else None))
+        # a build that stores every note resolves each link as it stores it (the scan found every file);
+        # otherwise links are resolved after the notes are in, as aliases and old links may decide them.
+        # Built after the parse workers are forked: they do not need it, and a forked worker's resident
+        # set counts every page of the parent's (at 100,000 files the resolver is ~60 MB of it).
+        put_resolver = _resolver(entries, {}) if fresh_store and full and not resolve_aliases else None
         for done, loaded in enumerate(loader, 1):
             entry = entries[loaded.path]
             row = None if rebuild else known.get(loaded.path)
