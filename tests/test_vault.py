@@ -692,6 +692,31 @@ def test_aliases_resolve_only_on_request(make_vault: MakeVault, open_vault: Open
     assert parsed == []
 
 
+def test_aliases_resolve_as_obsidian_compares_them(make_vault: MakeVault, open_vault: OpenVault) -> None:
+    """Alias resolution lowercases, as Obsidian does (the store's lookup keys casefold): ``Straße`` is not ``strasse``.
+
+    Also when an alias arrives in a later refresh: the links naming it are found by their lookup key.
+    """
+    root = make_vault(
+        {
+            "street.md": "---\naliases: [Straße, ﬁle/Ünter]\n---\n",
+            "s.md": "[[Straße]] [[STRASSE]] [[ﬁle/Ünter]]\n",
+            "t.md": "[[Grüße]] [[ΣΟΦΊΑΣ]]\n",
+        }
+    )
+    vault = open_vault(root, resolve_aliases=True)
+    vault.index()
+    assert [o.resolved for o in vault.outlinks("s")] == ["street.md", None, "street.md"]
+    assert [o.resolved for o in vault.outlinks("t")] == [None, None]
+    (root / "greetings.md").write_text("---\naliases: [Grüße, σοφίας]\n---\n", encoding="utf-8")
+    vault.index()
+    assert [o.resolved for o in vault.outlinks("t")] == ["greetings.md", "greetings.md"]
+    (root / "greetings.md").write_text("---\naliases: [Hallo]\n---\n", encoding="utf-8")
+    vault.index()
+    assert [o.resolved for o in vault.outlinks("t")] == [None, None]
+    assert vault.note("strasse").path == "street.md"  # looking a note up by name is caseless
+
+
 def test_fresh_build_resolves_links_as_it_stores_them(
     make_vault: MakeVault, open_vault: OpenVault, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -467,11 +467,11 @@ def _resolve(
         keys: set[str] = set()
         for path in (*added, *removed):
             keys |= _file_keys(path, resolver)
-        if resolve_aliases:
+        if resolve_aliases:  # the links that name an alias that came or went: found by their lookup key
             for path in changed_notes:
-                keys |= set(old_aliases.get(path, ())) | set(aliases.get(path, ()))
+                keys |= {lookup_key(a) for a in (*old_aliases.get(path, ()), *aliases.get(path, ()))}
             for path in removed:
-                keys |= set(old_aliases.get(path, ()))
+                keys |= {lookup_key(a) for a in old_aliases.get(path, ())}
         changed = set(changed_notes)
         todo = [t for t in store.links_by_lookup(keys) if t[0] not in changed]
         for path in changed_notes:

@@ -503,11 +503,17 @@ class Store:
         return [(r[0], r[1]) for r in rows]
 
     def aliases(self) -> dict[str, list[str]]:
-        """Note path to its aliases (as :func:`caseless_key` gives them)."""
-        out: dict[str, list[str]] = {}
-        for alias, path in self.db.execute("SELECT alias, path FROM aliases ORDER BY rowid"):
-            out.setdefault(path, []).append(alias)
-        return out
+        """Note path to its aliases as the note writes them, notes in the order they were stored.
+
+        For link resolution, which compares them its own (Obsidian's) way: lowercased, not casefolded
+        (an alias ``Straße`` is not ``strasse`` there).
+        """
+        rows = self.db.execute(
+            "SELECT n.path, json_extract(n.data, '$.aliases') FROM"
+            " (SELECT path, min(rowid) AS first FROM aliases GROUP BY path) AS a JOIN notes AS n ON n.path = a.path"
+            " ORDER BY a.first"
+        )
+        return {path: json.loads(found) for path, found in rows if found}
 
     def tag_rows(self) -> list[tuple[str, str]]:
         """``(path, tag)`` for every tag of every note."""
